@@ -1,0 +1,198 @@
+/**
+ * createCache(): the public face of the read-through policy. It resolves options, builds the store,
+ * coalesces calls in-process, and hands misses to the read-through state machine in `lock/`.
+ */
+import { Entries } from './entries.js';
+import { CacheClosedError, InvalidOptionError, StoreError } from './errors.js';
+import {
+  CacheEventEmitter,
+  type CacheEventName,
+  type CacheEvents,
+  type CacheStats,
+  emptyStats,
+} from './events.js';
+import { argumentsKey, toStoreKey } from './keys.js';
+import { ReadThrough } from './lock/read-through.js';
+import { SafeLock } from './lock/safe-lock.js';
+import { Singleflight } from './lock/singleflight.js';
+import {
+  type CacheOptions,
+  type ResolvedCacheOptions,
+  resolveCacheOptions,
+  resolveWrapOptions,
+  type WrapOptions,
+} from './options.js';
+import { MemcachedStore } from './store/memcached-store.js';
+import type { Store } from './store/store.js';
+
+export interface CachedOptions<A extends unknown[]> extends WrapOptions {
+  /** Builds the key suffix from the arguments. @default stable JSON of the arguments */
+  key?: (...args: A) => string;
+}
+
+export interface SetOptions {
+  /** Seconds the value is fresh. @default the cache's `ttl` */
+  ttl?: number;
+}
+
+export class Cache {
+  readonly #options: ResolvedCacheOptions;
+  readonly #store: Store;
+  readonly #events = new CacheEventEmitter();
+  readonly #stats: CacheStats = emptyStats();
+  readonly #entries: Entries;
+  readonly #flights = new Singleflight<unknown>();
+  readonly #readThrough: ReadThrough;
+  #closed = false;
+
+  constructor(options: CacheOptions = {}) {
+    this.#options = resolveCacheOptions(options);
+    const o = this.#options;
+    this.#store =
+      o.store ??
+      new MemcachedStore({
+        servers: o.servers,
+        opTimeoutMs: o.opTimeoutMs,
+        username: o.username,
+        password: o.password,
+      });
+    this.#entries = new Entries(this.#store, o.serializer, o.maxValueBytes, this.#events, this.#stats);
+    const lock = new SafeLock(this.#store, o.lockTtl);
+    this.#readThrough = new ReadThrough({
+      entries: this.#entries,
+      lock,
+      events: this.#events,
+      stats: this.#stats,
+      poll: { minMs: o.pollMinMs, maxMs: o.pollMaxMs, factor: o.pollFactor },
+      shouldLock: (policy) => policy.lock || o.safeMode === 'always',
+    });
+  }
+
+  /**
+   * Returns the cached value of `key`, or loads it with `loader` — exactly once across every process
+   * sharing memcached when locking applies. Loader errors reach every joined caller and are not cached.
+   */
+  wrap<T>(key: string, loader: () => T | Promise<T>, options?: WrapOptions): Promise<T> {
+    if (this.#closed) return Promise.reject(new CacheClosedError());
+    if (typeof loader !== 'function')
+      return Promise.reject(new InvalidOptionError('loader', 'a function', loader));
+    let storeKey: string;
+    let policy: ReturnType<typeof resolveWrapOptions>;
+    try {
+      storeKey = toStoreKey(this.#options.namespace, key);
+      policy = resolveWrapOptions(options, this.#options.policy, 'wrap().');
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const flight = this.#flights.run(storeKey, () =>
+      this.#readThrough.fetch({ key, storeKey, loader, policy }),
+    );
+    if (flight.joined) {
+      this.#stats.coalesced++;
+      this.#events.emit('coalesced', { key });
+    }
+    return flight.promise as Promise<T>;
+  }
+
+  /**
+   * Wraps a function: each call is `wrap(name + ':' + key(args), () => fn(...args))`.
+   * The default key is the stable JSON of the arguments.
+   */
+  cached<A extends unknown[], T>(
+    name: string,
+    fn: (...args: A) => T | Promise<T>,
+    options: CachedOptions<A> = {},
+  ): (...args: A) => Promise<T> {
+    if (typeof name !== 'string' || name.length === 0)
+      throw new InvalidOptionError('name', 'a non-empty string', name);
+    if (typeof fn !== 'function') throw new InvalidOptionError('fn', 'a function', fn);
+    const { key: keyOf, ...wrapOptions } = options;
+    if (keyOf !== undefined && typeof keyOf !== 'function')
+      throw new InvalidOptionError('cached().key', 'a function', keyOf);
+    resolveWrapOptions(wrapOptions, this.#options.policy, 'cached().'); // fail at definition, not at first call
+    return (...args: A) => {
+      let suffix: string;
+      try {
+        suffix = keyOf ? keyOf(...args) : argumentsKey(args);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      return this.wrap(`${name}:${suffix}`, () => fn(...args), wrapOptions);
+    };
+  }
+
+  /** The value of `key` if present and fresh (or within grace); undefined otherwise, or if memcached fails. */
+  async get<T = unknown>(key: string): Promise<T | undefined> {
+    this.#assertOpen();
+    const k = { key, storeKey: toStoreKey(this.#options.namespace, key) };
+    try {
+      const entry = await this.#entries.read(k);
+      if (entry && Date.now() < entry.freshUntil + this.#options.policy.grace * 1000) return entry.value as T;
+    } catch (error) {
+      this.#reportStoreError(key, error);
+    }
+    return undefined;
+  }
+
+  /**
+   * Stores `value` under `key`. Resolves false when it was not stored (too large: see the event);
+   * rejects with SerializationError or StoreError, since the caller asked for this write explicitly.
+   */
+  async set(key: string, value: unknown, options: SetOptions = {}): Promise<boolean> {
+    this.#assertOpen();
+    const k = { key, storeKey: toStoreKey(this.#options.namespace, key) };
+    const policy = resolveWrapOptions({ ttl: options.ttl }, this.#options.policy, 'set().');
+    return this.#entries.write(k, this.#entries.encode(k, value, 0, policy), policy);
+  }
+
+  /** Deletes `key`. Resolves whether it existed; rejects with StoreError (an invalidation must not vanish silently). */
+  async delete(key: string): Promise<boolean> {
+    this.#assertOpen();
+    return this.#store.delete(toStoreKey(this.#options.namespace, key));
+  }
+
+  on<K extends CacheEventName>(name: K, listener: (event: CacheEvents[K]) => void): this {
+    this.#events.on(name, listener);
+    return this;
+  }
+
+  once<K extends CacheEventName>(name: K, listener: (event: CacheEvents[K]) => void): this {
+    this.#events.once(name, listener);
+    return this;
+  }
+
+  off<K extends CacheEventName>(name: K, listener: (event: CacheEvents[K]) => void): this {
+    this.#events.off(name, listener);
+    return this;
+  }
+
+  /** A snapshot of the counters. */
+  stats(): CacheStats {
+    return { ...this.#stats };
+  }
+
+  /** Waits for calls and background work in flight, then closes the memcached connections. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#flights.drain();
+    await this.#readThrough.drain();
+    await this.#store.close();
+    this.#events.removeAllListeners();
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new CacheClosedError();
+  }
+
+  #reportStoreError(key: string, error: unknown): void {
+    if (!(error instanceof StoreError)) throw error;
+    this.#stats.storeErrors++;
+    this.#events.emit('store:error', { key, operation: error.operation, error });
+  }
+}
+
+/** Creates a cache over memcached (`servers`) or over a given `store`. Invalid options throw a TypeError. */
+export function createCache(options?: CacheOptions): Cache {
+  return new Cache(options);
+}

@@ -1,0 +1,111 @@
+/**
+ * Error classes with stable codes. Match on `code`, not on messages: codes never change between versions.
+ */
+
+export type ErrorCode =
+  | 'E_INVALID_OPTION'
+  | 'E_WAIT_TIMEOUT'
+  | 'E_STORE'
+  | 'E_STORE_TIMEOUT'
+  | 'E_VALUE_TOO_LARGE'
+  | 'E_SERIALIZE'
+  | 'E_CLOSED';
+
+interface ErrorDetails {
+  key?: string | undefined;
+  cause?: unknown;
+}
+
+/** Base class of every error stampede-guard throws on purpose (except option errors, which are TypeErrors). */
+export class StampedeGuardError extends Error {
+  readonly code: ErrorCode;
+  /** The cache key involved, as the caller gave it (not namespaced, not hashed). */
+  readonly key: string | undefined;
+
+  constructor(code: ErrorCode, message: string, details: ErrorDetails = {}) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.key = details.key;
+  }
+}
+
+/** An invalid option or argument. A TypeError, so `instanceof TypeError` holds; the message names the option. */
+export class InvalidOptionError extends TypeError {
+  readonly code = 'E_INVALID_OPTION' as const;
+  /** The option's name, such as `lockTtl` or `wrap().ttl`. */
+  readonly option: string;
+
+  constructor(option: string, expectation: string, received: unknown) {
+    super(`Option \`${option}\` must be ${expectation}, received ${describe(received)}`);
+    this.name = 'InvalidOptionError';
+    this.option = option;
+  }
+}
+
+/** A waiter spent its wait budget while another worker held the lock, and `onWaitTimeout` is `'throw'`. */
+export class WaitTimeoutError extends StampedeGuardError {
+  /** How long the caller waited, in milliseconds. */
+  readonly waitedMs: number;
+
+  constructor(key: string, waitedMs: number) {
+    super('E_WAIT_TIMEOUT', `Gave up waiting for another worker to load "${key}" after ${waitedMs} ms`, {
+      key,
+    });
+    this.waitedMs = waitedMs;
+  }
+}
+
+/** A memcached operation failed. The cache never lets it reach a `wrap()` caller; `get`/`set`/`delete` report it. */
+export class StoreError extends StampedeGuardError {
+  /** The store operation, e.g. `get` or `add`. */
+  readonly operation: string;
+  /** The memcached node (`host:port`), when one was chosen. */
+  readonly node: string | undefined;
+
+  constructor(operation: string, node: string | undefined, cause: unknown, code: ErrorCode = 'E_STORE') {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    super(code, `memcached ${operation} failed${node ? ` on ${node}` : ''}: ${reason}`, { cause });
+    this.operation = operation;
+    this.node = node;
+  }
+}
+
+/** A memcached operation got no answer within `opTimeoutMs` (a hung or unreachable node). */
+export class StoreTimeoutError extends StoreError {
+  constructor(operation: string, node: string | undefined, timeoutMs: number) {
+    super(operation, node, new Error(`no answer within ${timeoutMs} ms`), 'E_STORE_TIMEOUT');
+  }
+}
+
+/** memcached refused a value as too large (its item size limit is below `maxValueBytes`). */
+export class ValueTooLargeError extends StoreError {
+  constructor(operation: string, node: string | undefined, cause: unknown) {
+    super(operation, node, cause, 'E_VALUE_TOO_LARGE');
+  }
+}
+
+/** A value could not be serialized for storage (circular structure, BigInt with JSON, ...). */
+export class SerializationError extends StampedeGuardError {
+  constructor(key: string | undefined, cause: unknown) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    super('E_SERIALIZE', `Cannot serialize the value of "${key}": ${reason}`, { key, cause });
+  }
+}
+
+/** The cache was used after `close()`. */
+export class CacheClosedError extends StampedeGuardError {
+  constructor() {
+    super('E_CLOSED', 'The cache is closed');
+  }
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'string')
+    return JSON.stringify(value.length > 60 ? `${value.slice(0, 60)}...` : value);
+  if (typeof value === 'function') return 'a function';
+  if (Array.isArray(value)) return 'an array';
+  if (value === null) return 'null';
+  if (typeof value === 'object') return 'an object';
+  return String(value);
+}

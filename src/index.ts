@@ -1,0 +1,25 @@
+export { Cache, type CachedOptions, createCache, type SetOptions } from './cache.js';
+export {
+  CacheClosedError,
+  type ErrorCode,
+  InvalidOptionError,
+  SerializationError,
+  StampedeGuardError,
+  StoreError,
+  StoreTimeoutError,
+  ValueTooLargeError,
+  WaitTimeoutError,
+} from './errors.js';
+export type { CacheEventName, CacheEvents, CacheStats } from './events.js';
+export type {
+  CacheOptions,
+  PolicyOptions,
+  SafeModeSetting,
+  ServerSpec,
+  WaitTimeoutPolicy,
+  WrapOptions,
+} from './options.js';
+export { jsonSerializer, type Serializer, v8Serializer } from './serializer.js';
+export { MemcachedStore, type MemcachedStoreOptions } from './store/memcached-store.js';
+export { MemoryStore, type MemoryStoreOptions } from './store/memory-store.js';
+export type { Store, StoreCallOptions } from './store/store.js';

@@ -1,0 +1,253 @@
+/**
+ * The read-through decision, as one small state machine over a store it does not know:
+ *
+ *   read ─ fresh ──────────────────────────────────────────────▶ value (hit; maybe early refresh)
+ *        ─ stale, in grace ─▶ one background refresh cluster-wide ▶ stale value now
+ *        ─ miss ─ no locking ───────────────────────────────────▶ load, store
+ *               ─ locking ─ add safe-<key> ─ won ─▶ read again ─▶ load, store, release
+ *                                          ─ lost ─▶ wait ─ value ─────▶ value
+ *                                                         ─ lock gone ─▶ try the lock again
+ *                                                         ─ budget spent ▶ onWaitTimeout
+ *
+ * Any memcached failure degrades to loading directly (the caller is coalesced in-process by the cache):
+ * a cache problem never becomes the caller's error.
+ */
+import type { Entries, EntryKey } from '../entries.js';
+import type { Envelope } from '../envelope.js';
+import { StoreError, WaitTimeoutError } from '../errors.js';
+import type { CacheEventEmitter, CacheStats } from '../events.js';
+import type { ResolvedPolicy } from '../options.js';
+import type { HeldLock, SafeLock } from './safe-lock.js';
+import { waitForValue } from './waiter.js';
+
+export interface ReadRequest<T> extends EntryKey {
+  loader: () => T | Promise<T>;
+  policy: ResolvedPolicy;
+}
+
+export interface ReadThroughDeps {
+  entries: Entries;
+  lock: SafeLock;
+  events: CacheEventEmitter;
+  stats: CacheStats;
+  poll: { minMs: number; maxMs: number; factor: number };
+  /** Whether a miss takes the `safe-` lock (safe mode, or the call asked for it). */
+  shouldLock(policy: ResolvedPolicy): boolean;
+}
+
+export class ReadThrough {
+  readonly #deps: ReadThroughDeps;
+  /** Background refreshes in flight, by store key: at most one per key in this process. */
+  readonly #refreshing = new Map<string, Promise<void>>();
+  /** Writes left running after the caller was served (degraded mode). */
+  readonly #pendingWrites = new Set<Promise<unknown>>();
+
+  constructor(deps: ReadThroughDeps) {
+    this.#deps = deps;
+  }
+
+  async fetch<T>(req: ReadRequest<T>): Promise<T> {
+    const { events, stats } = this.#deps;
+    let found: Envelope | null;
+    try {
+      found = await this.#deps.entries.read(req);
+    } catch (error) {
+      return this.#degraded(req, error, null);
+    }
+
+    const now = Date.now();
+    if (found && now < found.freshUntil) {
+      stats.hits++;
+      if (events.listening('hit')) events.emit('hit', { key: req.key });
+      if (req.policy.beta > 0 && earlyRefreshDue(found, req.policy.beta, now))
+        this.#refreshInBackground(req, found);
+      return found.value as T;
+    }
+    if (found && now < found.freshUntil + req.policy.grace * 1000) {
+      stats.staleHits++;
+      events.emit('stale', { key: req.key, reason: 'grace', ageMs: now - found.freshUntil });
+      this.#refreshInBackground(req, found);
+      return found.value as T;
+    }
+
+    stats.misses++;
+    events.emit('miss', { key: req.key });
+    // An entry past grace is still kept while stale-if-error allows: a fallback, never an answer by itself.
+    const stale = found && now < found.freshUntil + req.policy.staleIfError * 1000 ? found : null;
+    if (!this.#deps.shouldLock(req.policy)) return this.#loadAndStore(req, stale);
+    return this.#lockedLoad(req, stale, found);
+  }
+
+  /** Settles when background refreshes and deferred writes of this moment have settled. */
+  async drain(): Promise<void> {
+    await Promise.allSettled([...this.#refreshing.values(), ...this.#pendingWrites]);
+  }
+
+  async #lockedLoad<T>(req: ReadRequest<T>, stale: Envelope | null, seen: Envelope | null): Promise<T> {
+    const { lock, stats, events } = this.#deps;
+    const started = Date.now();
+    const deadline = started + req.policy.waitTimeoutMs;
+    // Any entry newer than the one we saw is the answer we wait for.
+    const accept = (e: Envelope) => seen === null || e.freshUntil > seen.freshUntil;
+
+    for (;;) {
+      let held: HeldLock | null;
+      try {
+        held = await lock.tryAcquire(req.storeKey);
+      } catch (error) {
+        return this.#degraded(req, error, stale);
+      }
+      if (held) return this.#loadHoldingLock(req, held, stale, accept);
+
+      stats.locksBusy++;
+      events.emit('lock:busy', { key: req.key });
+      const remaining = deadline - Date.now();
+      let outcome: Awaited<ReturnType<typeof waitForValue>> = { kind: 'timeout' };
+      if (remaining > 0) {
+        stats.waits++;
+        try {
+          outcome = await waitForValue({
+            read: () => this.#deps.entries.read(req),
+            lockHeld: () => lock.isHeld(req.storeKey),
+            accept,
+            budgetMs: remaining,
+            ...this.#deps.poll,
+          });
+        } catch (error) {
+          return this.#degraded(req, error, stale);
+        }
+      }
+      events.emit('wait:done', { key: req.key, waitedMs: Date.now() - started, outcome: outcome.kind });
+      if (outcome.kind === 'value') return outcome.envelope.value as T;
+      if (outcome.kind === 'lock-gone' && Date.now() < deadline) continue;
+      return this.#onWaitTimeout(req, stale, Date.now() - started);
+    }
+  }
+
+  async #loadHoldingLock<T>(
+    req: ReadRequest<T>,
+    held: HeldLock,
+    stale: Envelope | null,
+    accept: (e: Envelope) => boolean,
+  ): Promise<T> {
+    const { stats, events } = this.#deps;
+    stats.locksAcquired++;
+    events.emit('lock:acquired', { key: req.key });
+    try {
+      // Read again under the lock: the previous holder may have stored the value and released the lock
+      // between our first read and our add. Without this read we would load a value that is already there.
+      const again = await this.#deps.entries.read(req).catch(() => null);
+      if (again && accept(again) && Date.now() < again.freshUntil) return again.value as T;
+      held.startHeartbeat(() => events.emit('lock:extended', { key: req.key }));
+      return await this.#loadAndStore(req, stale);
+    } finally {
+      // Released before the caller resumes, so the next miss anywhere does not wait for the lock TTL.
+      const wasHeld = await held.release();
+      events.emit('lock:released', { key: req.key, held: wasHeld });
+    }
+  }
+
+  async #onWaitTimeout<T>(req: ReadRequest<T>, stale: Envelope | null, waitedMs: number): Promise<T> {
+    const policy = req.policy.onWaitTimeout;
+    this.#deps.stats.waitTimeouts++;
+    this.#deps.events.emit('wait:timeout', { key: req.key, waitedMs, policy });
+    if (policy === 'throw') throw new WaitTimeoutError(req.key, waitedMs);
+    if (policy === 'stale' && stale) return this.#serveStale(req, stale, 'wait-timeout');
+    return this.#loadAndStore(req, stale);
+  }
+
+  /** Runs the loader and stores its value. Store failures are reported, never thrown. */
+  async #loadAndStore<T>(req: ReadRequest<T>, stale: Envelope | null, deferWrite = false): Promise<T> {
+    const loaded = await this.#runLoader(req, stale, false);
+    if (!loaded.fresh) return loaded.value;
+    const bytes = this.#deps.entries.encode(req, loaded.value, loaded.costMs, req.policy);
+    const write = this.#deps.entries.write(req, bytes, req.policy).catch((error: unknown) => {
+      this.#storeError(req.key, 'set', error);
+    });
+    if (deferWrite) this.#track(write);
+    else await write;
+    return loaded.value;
+  }
+
+  async #runLoader<T>(
+    req: ReadRequest<T>,
+    stale: Envelope | null,
+    background: boolean,
+  ): Promise<{ value: T; fresh: boolean; costMs: number }> {
+    const { stats, events } = this.#deps;
+    const started = performance.now();
+    stats.loads++;
+    stats.inflightLoads++;
+    try {
+      const value = await req.loader();
+      const costMs = performance.now() - started;
+      events.emit('load', { key: req.key, durationMs: costMs, background });
+      return { value, fresh: true, costMs };
+    } catch (error) {
+      stats.loadErrors++;
+      events.emit('load:error', { key: req.key, error, background });
+      if (stale && !background)
+        return { value: this.#serveStale(req, stale, 'error'), fresh: false, costMs: 0 };
+      throw error;
+    } finally {
+      stats.inflightLoads--;
+    }
+  }
+
+  #serveStale<T>(req: ReadRequest<T>, stale: Envelope, reason: 'error' | 'wait-timeout'): T {
+    this.#deps.stats.staleHits++;
+    this.#deps.events.emit('stale', { key: req.key, reason, ageMs: Date.now() - stale.freshUntil });
+    return stale.value as T;
+  }
+
+  /** memcached failed: load directly (still coalesced in-process) and try to store without waiting. */
+  #degraded<T>(req: ReadRequest<T>, error: unknown, stale: Envelope | null): Promise<T> {
+    if (!(error instanceof StoreError)) throw error;
+    this.#storeError(req.key, error.operation, error);
+    return this.#loadAndStore(req, stale, true);
+  }
+
+  /** Exactly one refresh cluster-wide: only the winner of the lock refreshes; losers do nothing. */
+  #refreshInBackground<T>(req: ReadRequest<T>, seen: Envelope): void {
+    if (this.#refreshing.has(req.storeKey)) return;
+    const refresh = this.#refresh(req, seen)
+      .catch((error: unknown) => {
+        if (error instanceof StoreError) this.#storeError(req.key, error.operation, error);
+        else this.#deps.events.emit('refresh:error', { key: req.key, error });
+      })
+      .finally(() => this.#refreshing.delete(req.storeKey));
+    this.#refreshing.set(req.storeKey, refresh);
+  }
+
+  async #refresh<T>(req: ReadRequest<T>, seen: Envelope): Promise<void> {
+    const held = await this.#deps.lock.tryAcquire(req.storeKey);
+    if (!held) return;
+    try {
+      const again = await this.#deps.entries.read(req);
+      if (again && again.freshUntil > seen.freshUntil) return; // someone refreshed it meanwhile
+      held.startHeartbeat();
+      const loaded = await this.#runLoader(req, null, true);
+      const bytes = this.#deps.entries.encode(req, loaded.value, loaded.costMs, req.policy);
+      await this.#deps.entries.write(req, bytes, req.policy);
+      this.#deps.stats.backgroundRefreshes++;
+      this.#deps.events.emit('refresh:done', { key: req.key, durationMs: loaded.costMs });
+    } finally {
+      await held.release();
+    }
+  }
+
+  #storeError(key: string, operation: string, error: unknown): void {
+    this.#deps.stats.storeErrors++;
+    this.#deps.events.emit('store:error', { key, operation, error });
+  }
+
+  #track(promise: Promise<unknown>): void {
+    this.#pendingWrites.add(promise);
+    void promise.finally(() => this.#pendingWrites.delete(promise));
+  }
+}
+
+/** XFetch (Vattani et al.): refresh early with a probability that grows as expiry nears and with the cost. */
+function earlyRefreshDue(entry: Envelope, beta: number, now: number): boolean {
+  return now - entry.costMs * beta * Math.log(Math.random()) >= entry.freshUntil;
+}

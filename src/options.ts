@@ -1,0 +1,294 @@
+/**
+ * Every option of stampede-guard, its default and its validation, in one place.
+ * Units: TTLs and windows are in seconds (memcached's unit), timings of calls and polls in milliseconds.
+ */
+import { InvalidOptionError } from './errors.js';
+import { jsonSerializer, type Serializer } from './serializer.js';
+import type { Store } from './store/store.js';
+
+export type SafeModeSetting = 'always' | 'off' | 'auto';
+export type WaitTimeoutPolicy = 'load' | 'stale' | 'throw';
+
+/** A memcached node: `'host:port'` (optionally `'user:pass@host:port'`), or an object with a weight. */
+export type ServerSpec = string | { address: string; weight?: number };
+
+/** Options of the read-through policy; each can also be given per `wrap()` / `cached()` call. */
+export interface PolicyOptions {
+  /** Seconds a loaded value is fresh. @default 60 */
+  ttl?: number;
+  /**
+   * Seconds after `ttl` during which the stale value is served at once while exactly one worker
+   * cluster-wide refreshes it in the background. 0 disables. @default 0
+   */
+  grace?: number;
+  /**
+   * Seconds after `ttl` during which a stale value is kept to be served when the loader fails
+   * (or when a wait times out with `onWaitTimeout: 'stale'`). 0 disables. @default 0
+   */
+  staleIfError?: number;
+  /**
+   * XFetch probabilistic early refresh: a fresh value is refreshed in the background when
+   * `now - cost * beta * ln(random()) >= freshUntil`. 1 is the paper's choice; 0 disables. @default 0
+   */
+  beta?: number;
+  /** Wait budget in ms for a worker that lost the lock; then `onWaitTimeout` applies. @default 10000 */
+  waitTimeoutMs?: number;
+  /**
+   * What a waiter does when its budget is spent and the value still is not there:
+   * `'load'` loads it itself, `'stale'` serves a kept stale value (else loads), `'throw'` rejects
+   * with `WaitTimeoutError`. @default 'load'
+   */
+  onWaitTimeout?: WaitTimeoutPolicy;
+}
+
+/** Options of one `wrap()` call (or of every call of a `cached()` function). */
+export interface WrapOptions extends PolicyOptions {
+  /** Take the `safe-` lock on a miss even when safe mode is off. @default false */
+  lock?: boolean;
+}
+
+export interface CacheOptions extends PolicyOptions {
+  /**
+   * memcached nodes. Falls back to the `MEMCACHED_SERVERS` environment variable (comma-separated),
+   * then to `127.0.0.1:11211`. Ignored when `store` is given.
+   */
+  servers?: ServerSpec | ServerSpec[];
+  /** SASL user name passed to every node (memjs). */
+  username?: string;
+  /** SASL password passed to every node (memjs). */
+  password?: string;
+  /** A ready store instead of memcached, e.g. `new MemoryStore()` for one process or unit tests. */
+  store?: Store;
+  /** Prefix of every key, so several apps can share memcached: `<namespace>:<key>`. @default '' */
+  namespace?: string;
+  /**
+   * `'always'`: take the `safe-` lock on every miss. `'off'`: no locks, in-process coalescing only.
+   * `'auto'` (let a health monitor decide) is not available in this version and is rejected. @default 'always'
+   */
+  safeMode?: SafeModeSetting;
+  /** Seconds a `safe-` lock lives unless its holder extends it; a crashed holder loses it after this. @default 10 */
+  lockTtl?: number;
+  /** First poll delay of a waiter, in ms; it grows by `pollFactor` with jitter. @default 5 */
+  pollMinMs?: number;
+  /** Longest poll delay of a waiter, in ms: bounds how late a waiter sees a value. @default 40 */
+  pollMaxMs?: number;
+  /** Growth factor of the poll delay. @default 1.5 */
+  pollFactor?: number;
+  /** Own timeout of every memcached call, in ms (memjs alone can leave calls pending forever). @default 250 */
+  opTimeoutMs?: number;
+  /** Largest serialized value stored, in bytes; larger values are returned but not cached. @default 1047552 */
+  maxValueBytes?: number;
+  /** How values become bytes. @default jsonSerializer */
+  serializer?: Serializer;
+}
+
+export interface ResolvedPolicy {
+  ttl: number;
+  grace: number;
+  staleIfError: number;
+  beta: number;
+  waitTimeoutMs: number;
+  onWaitTimeout: WaitTimeoutPolicy;
+  lock: boolean;
+}
+
+export interface ResolvedCacheOptions {
+  servers: Array<{ address: string; weight: number }>;
+  username: string | undefined;
+  password: string | undefined;
+  store: Store | undefined;
+  namespace: string;
+  safeMode: Exclude<SafeModeSetting, 'auto'>;
+  lockTtl: number;
+  pollMinMs: number;
+  pollMaxMs: number;
+  pollFactor: number;
+  opTimeoutMs: number;
+  maxValueBytes: number;
+  serializer: Serializer;
+  policy: ResolvedPolicy;
+}
+
+const POLICY_KEYS = ['ttl', 'grace', 'staleIfError', 'beta', 'waitTimeoutMs', 'onWaitTimeout'] as const;
+const CACHE_KEYS = new Set<string>([
+  ...POLICY_KEYS,
+  'servers',
+  'username',
+  'password',
+  'store',
+  'namespace',
+  'safeMode',
+  'lockTtl',
+  'pollMinMs',
+  'pollMaxMs',
+  'pollFactor',
+  'opTimeoutMs',
+  'maxValueBytes',
+  'serializer',
+]);
+const WRAP_KEYS = new Set<string>([...POLICY_KEYS, 'lock']);
+const DEFAULT_SERVER = '127.0.0.1:11211';
+
+/** Validates `createCache()` options and fills in defaults. Throws `InvalidOptionError` (a TypeError). */
+export function resolveCacheOptions(input: CacheOptions = {}, env = process.env): ResolvedCacheOptions {
+  checkObject('options', input, CACHE_KEYS, '');
+  const o = { ...input };
+
+  o.namespace ??= '';
+  o.safeMode ??= 'always';
+  o.lockTtl ??= 10;
+  o.pollMinMs ??= 5;
+  o.pollMaxMs ??= 40;
+  o.pollFactor ??= 1.5;
+  o.opTimeoutMs ??= 250;
+  o.maxValueBytes ??= 1024 * 1024 - 1024;
+  o.serializer ??= jsonSerializer;
+
+  if (typeof o.namespace !== 'string' || !/^[\x21-\x7e]{0,64}$/.test(o.namespace)) {
+    throw new InvalidOptionError(
+      'namespace',
+      'at most 64 printable ASCII characters without spaces',
+      o.namespace,
+    );
+  }
+  if (o.safeMode === 'auto') {
+    throw new InvalidOptionError(
+      'safeMode',
+      "'always' or 'off' ('auto' needs the health monitor, not in this version)",
+      o.safeMode,
+    );
+  }
+  oneOf('safeMode', o.safeMode, ['always', 'off']);
+  integer('lockTtl', o.lockTtl, 1, 30 * 24 * 3600);
+  number('pollMinMs', o.pollMinMs, 1);
+  number('pollMaxMs', o.pollMaxMs, o.pollMinMs);
+  number('pollFactor', o.pollFactor, 1, 10);
+  number('opTimeoutMs', o.opTimeoutMs, 1, 60_000);
+  integer('maxValueBytes', o.maxValueBytes, 1);
+  if (typeof o.serializer?.serialize !== 'function' || typeof o.serializer.deserialize !== 'function') {
+    throw new InvalidOptionError('serializer', 'an object with serialize() and deserialize()', o.serializer);
+  }
+  if (o.store !== undefined && (typeof o.store !== 'object' || typeof o.store.get !== 'function')) {
+    throw new InvalidOptionError('store', 'a Store (get, set, add, delete, touch, close)', o.store);
+  }
+  optionalString('username', o.username);
+  optionalString('password', o.password);
+
+  const policy = resolvePolicy(o, DEFAULT_POLICY, '');
+  return {
+    servers: o.store ? [] : resolveServers(o.servers, env),
+    username: o.username,
+    password: o.password,
+    store: o.store,
+    namespace: o.namespace,
+    safeMode: o.safeMode,
+    lockTtl: o.lockTtl,
+    pollMinMs: o.pollMinMs,
+    pollMaxMs: o.pollMaxMs,
+    pollFactor: o.pollFactor,
+    opTimeoutMs: o.opTimeoutMs,
+    maxValueBytes: o.maxValueBytes,
+    serializer: o.serializer,
+    policy,
+  };
+}
+
+const DEFAULT_POLICY: ResolvedPolicy = {
+  ttl: 60,
+  grace: 0,
+  staleIfError: 0,
+  beta: 0,
+  waitTimeoutMs: 10_000,
+  onWaitTimeout: 'load',
+  lock: false,
+};
+
+/** Validates per-call options over the cache's resolved policy. `where` prefixes option names in errors. */
+export function resolveWrapOptions(
+  input: WrapOptions | undefined,
+  base: ResolvedPolicy,
+  where: string,
+): ResolvedPolicy {
+  if (input === undefined) return base;
+  checkObject('options', input, WRAP_KEYS, where);
+  const policy = resolvePolicy(input, base, where);
+  if (input.lock !== undefined && typeof input.lock !== 'boolean') {
+    throw new InvalidOptionError(`${where}lock`, 'a boolean', input.lock);
+  }
+  policy.lock = input.lock ?? base.lock;
+  return policy;
+}
+
+function resolvePolicy(input: PolicyOptions, base: ResolvedPolicy, where: string): ResolvedPolicy {
+  const p: ResolvedPolicy = {
+    ttl: input.ttl ?? base.ttl,
+    grace: input.grace ?? base.grace,
+    staleIfError: input.staleIfError ?? base.staleIfError,
+    beta: input.beta ?? base.beta,
+    waitTimeoutMs: input.waitTimeoutMs ?? base.waitTimeoutMs,
+    onWaitTimeout: input.onWaitTimeout ?? base.onWaitTimeout,
+    lock: base.lock,
+  };
+  // Memcached counts expiry in whole seconds; over 30 days it reads a TTL as a Unix time (the store converts).
+  number(`${where}ttl`, p.ttl, 0.001, 365 * 24 * 3600);
+  number(`${where}grace`, p.grace, 0, 365 * 24 * 3600);
+  number(`${where}staleIfError`, p.staleIfError, 0, 365 * 24 * 3600);
+  number(`${where}beta`, p.beta, 0, 100);
+  number(`${where}waitTimeoutMs`, p.waitTimeoutMs, 0, 24 * 3600 * 1000);
+  oneOf(`${where}onWaitTimeout`, p.onWaitTimeout, ['load', 'stale', 'throw']);
+  return p;
+}
+
+function resolveServers(
+  servers: CacheOptions['servers'],
+  env: NodeJS.ProcessEnv,
+): Array<{ address: string; weight: number }> {
+  const fromEnv = env.MEMCACHED_SERVERS?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const list = servers === undefined ? (fromEnv?.length ? fromEnv : [DEFAULT_SERVER]) : servers;
+  const specs = Array.isArray(list) ? list : [list];
+  if (specs.length === 0) throw new InvalidOptionError('servers', 'at least one server', list);
+  const seen = new Set<string>();
+  return specs.map((spec, i) => {
+    const address = typeof spec === 'string' ? spec : spec?.address;
+    const weight = typeof spec === 'string' ? 1 : (spec?.weight ?? 1);
+    if (typeof address !== 'string' || !/^(?:[^@\s]+@)?[^\s:@]+(?::\d{1,5})?$/.test(address)) {
+      throw new InvalidOptionError(`servers[${i}]`, "'host:port' or { address: 'host:port', weight }", spec);
+    }
+    number(`servers[${i}].weight`, weight, 0.001, 1e6);
+    if (seen.has(address)) throw new InvalidOptionError(`servers[${i}]`, 'listed once', address);
+    seen.add(address);
+    return { address, weight };
+  });
+}
+
+function checkObject(name: string, value: unknown, known: Set<string>, where: string): void {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new InvalidOptionError(where ? `${where.slice(0, -1)}` : name, 'an object', value);
+  }
+  for (const key of Object.keys(value)) {
+    if (!known.has(key)) throw new InvalidOptionError(`${where}${key}`, 'a known option (unknown name)', key);
+  }
+}
+
+function number(name: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): void {
+  const ok = typeof value === 'number' && Number.isFinite(value) && value >= min && value <= max;
+  if (!ok) throw new InvalidOptionError(name, `a finite number from ${min} to ${max}`, value);
+}
+
+function integer(name: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): void {
+  if (!Number.isInteger(value) || (value as number) < min || (value as number) > max) {
+    throw new InvalidOptionError(name, `an integer from ${min} to ${max}`, value);
+  }
+}
+
+function oneOf<T extends string>(name: string, value: unknown, allowed: readonly T[]): asserts value is T {
+  if (!allowed.includes(value as T)) {
+    throw new InvalidOptionError(name, `one of ${allowed.map((a) => `'${a}'`).join(', ')}`, value);
+  }
+}
+
+function optionalString(name: string, value: unknown): void {
+  if (value !== undefined && typeof value !== 'string') throw new InvalidOptionError(name, 'a string', value);
+}

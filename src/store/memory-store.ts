@@ -1,0 +1,84 @@
+/**
+ * An in-process Store: for single-process use and for unit tests of policy. It does not coordinate
+ * across processes; integration tests use real memcached.
+ */
+import type { Store } from './store.js';
+
+interface Item {
+  value: Buffer;
+  /** Epoch ms, or Infinity for no expiry. */
+  expiresAt: number;
+}
+
+export interface MemoryStoreOptions {
+  /** Most items kept; the oldest inserted is dropped first. @default 100000 */
+  maxItems?: number;
+}
+
+export class MemoryStore implements Store {
+  readonly #items = new Map<string, Item>();
+  readonly #maxItems: number;
+
+  constructor(options: MemoryStoreOptions = {}) {
+    const maxItems = options.maxItems ?? 100_000;
+    if (!Number.isInteger(maxItems) || maxItems < 1) {
+      throw new TypeError(`Option \`maxItems\` must be a positive integer, received ${String(maxItems)}`);
+    }
+    this.#maxItems = maxItems;
+  }
+
+  /** Number of live items (expired ones are dropped lazily). */
+  get size(): number {
+    return this.#items.size;
+  }
+
+  async get(key: string): Promise<Buffer | null> {
+    return this.#live(key)?.value ?? null;
+  }
+
+  async set(key: string, value: Buffer, ttlSeconds: number): Promise<void> {
+    this.#items.delete(key);
+    this.#items.set(key, { value: Buffer.from(value), expiresAt: expiryOf(ttlSeconds) });
+    if (this.#items.size > this.#maxItems) {
+      const oldest = this.#items.keys().next().value;
+      if (oldest !== undefined) this.#items.delete(oldest);
+    }
+  }
+
+  async add(key: string, value: Buffer, ttlSeconds: number): Promise<boolean> {
+    if (this.#live(key)) return false;
+    await this.set(key, value, ttlSeconds);
+    return true;
+  }
+
+  async delete(key: string): Promise<boolean> {
+    const existed = this.#live(key) !== undefined;
+    this.#items.delete(key);
+    return existed;
+  }
+
+  async touch(key: string, ttlSeconds: number): Promise<boolean> {
+    const item = this.#live(key);
+    if (!item) return false;
+    item.expiresAt = expiryOf(ttlSeconds);
+    return true;
+  }
+
+  async close(): Promise<void> {
+    this.#items.clear();
+  }
+
+  #live(key: string): Item | undefined {
+    const item = this.#items.get(key);
+    if (item && item.expiresAt <= Date.now()) {
+      this.#items.delete(key);
+      return undefined;
+    }
+    return item;
+  }
+}
+
+// Like memcached: whole seconds rounded up, 0 = no expiry.
+function expiryOf(ttlSeconds: number): number {
+  return ttlSeconds <= 0 ? Number.POSITIVE_INFINITY : Date.now() + Math.ceil(ttlSeconds) * 1000;
+}

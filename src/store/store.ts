@@ -1,0 +1,35 @@
+/**
+ * The Store interface: the mechanism under the policy. A store knows nothing of locks, waiters or safe
+ * mode; it moves bytes with expiry, and fails with `StoreError` (never hangs: every call is bounded).
+ */
+
+export interface StoreCallOptions {
+  /**
+   * Route by this key instead of `key`, so related keys land on the same node (the cache routes a
+   * `safe-` lock key by its data key). Stores with a single node ignore it.
+   */
+  route?: string;
+}
+
+/** TTLs are in seconds; 0 means no expiry. Values are opaque bytes. */
+export interface Store {
+  get(key: string, options?: StoreCallOptions): Promise<Buffer | null>;
+  set(key: string, value: Buffer, ttlSeconds: number, options?: StoreCallOptions): Promise<void>;
+  /** Stores only if the key is absent; resolves `true` when this call stored it. Never retried blindly. */
+  add(key: string, value: Buffer, ttlSeconds: number, options?: StoreCallOptions): Promise<boolean>;
+  /** Resolves `true` when the key existed. */
+  delete(key: string, options?: StoreCallOptions): Promise<boolean>;
+  /** Resets the expiry of an existing key; resolves `false` when the key is absent. */
+  touch(key: string, ttlSeconds: number, options?: StoreCallOptions): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/** Memcached reads a TTL over 30 days as an absolute Unix time; convert so long TTLs mean what they say. */
+const MAX_RELATIVE_TTL = 30 * 24 * 3600;
+
+/** Whole seconds for memcached: rounds up (a 0.5 s TTL must not become "never expires"). */
+export function toExptime(ttlSeconds: number, nowMs = Date.now()): number {
+  if (ttlSeconds <= 0) return 0;
+  const seconds = Math.ceil(ttlSeconds);
+  return seconds > MAX_RELATIVE_TTL ? Math.floor(nowMs / 1000) + seconds : seconds;
+}
