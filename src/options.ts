@@ -171,6 +171,9 @@ export function resolveCacheOptions(input: CacheOptions = {}, env = process.env)
   if (o.store !== undefined && (typeof o.store !== 'object' || typeof o.store.get !== 'function')) {
     throw new InvalidOptionError('store', 'a Store (get, set, add, delete, touch, close)', o.store);
   }
+  if (o.store !== undefined && o.servers !== undefined) {
+    throw new InvalidOptionError('servers', 'left out when `store` is given', o.servers);
+  }
   optionalString('username', o.username);
   optionalString('password', o.password);
 

@@ -1,0 +1,313 @@
+/**
+ * Unit tests of the read-through policy over the in-memory store. Two caches sharing one MemoryStore
+ * stand in for two processes here only to exercise the policy; the cross-process guarantees are tested
+ * with real memcached and real processes in test/integration.
+ */
+import { describe, expect, it, vi } from 'vitest';
+import {
+  type Cache,
+  type CacheOptions,
+  createCache,
+  MemoryStore,
+  SerializationError,
+  WaitTimeoutError,
+} from '../src/index.js';
+import { lockKeyOf, toStoreKey } from '../src/keys.js';
+import { ChaosStore } from './support/chaos-store.js';
+import { deferred, sleep } from './support/deferred.js';
+
+const lockOf = (key: string) => lockKeyOf(toStoreKey('t', key));
+const make = (store: MemoryStore | ChaosStore, options: CacheOptions = {}): Cache =>
+  createCache({ store, namespace: 't', pollMinMs: 2, pollMaxMs: 10, ...options });
+
+describe('wrap()', () => {
+  it('loads once while 100 calls pile up, then serves hits', async () => {
+    const cache = make(new MemoryStore());
+    const gate = deferred<string>();
+    const loader = vi.fn(() => gate.promise);
+    const calls = Array.from({ length: 100 }, () => cache.wrap('k', loader));
+    gate.resolve('v');
+    expect(await Promise.all(calls)).toEqual(new Array(100).fill('v'));
+    expect(await cache.wrap('k', loader)).toBe('v');
+    expect(loader).toHaveBeenCalledTimes(1);
+    expect(cache.stats()).toMatchObject({ loads: 1, coalesced: 99, hits: 1, misses: 1, locksAcquired: 1 });
+  });
+
+  it('makes a second cache on the same store wait for the lock holder instead of loading', async () => {
+    const store = new MemoryStore();
+    const [a, b] = [make(store), make(store)];
+    const loader = vi.fn(async () => {
+      await sleep(60);
+      return 'v';
+    });
+    const waits: unknown[] = [];
+    b.on('wait:done', (e) => waits.push(e.outcome));
+    expect(await Promise.all([a.wrap('k', loader), b.wrap('k', loader)])).toEqual(['v', 'v']);
+    expect(loader).toHaveBeenCalledTimes(1);
+    expect(waits).toEqual(['value']);
+  });
+
+  it("with safeMode 'off' takes no lock (each cache loads), unless the call asks for one", async () => {
+    const store = new MemoryStore();
+    const [a, b] = [make(store, { safeMode: 'off' }), make(store, { safeMode: 'off' })];
+    const loader = vi.fn(async () => {
+      await sleep(30);
+      return 'v';
+    });
+    await Promise.all([a.wrap('k1', loader), b.wrap('k1', loader)]);
+    expect(loader).toHaveBeenCalledTimes(2);
+    await Promise.all([a.wrap('k2', loader, { lock: true }), b.wrap('k2', loader, { lock: true })]);
+    expect(loader).toHaveBeenCalledTimes(3);
+  });
+
+  it('gives a loader error to every joiner, caches nothing, and releases the lock at once', async () => {
+    const store = new MemoryStore();
+    const cache = make(store);
+    const gate = deferred<string>();
+    const calls = Array.from({ length: 10 }, () => cache.wrap('k', () => gate.promise));
+    await sleep(5);
+    expect(await store.get(lockOf('k'))).not.toBeNull();
+    gate.reject(new Error('db down'));
+    const results = await Promise.allSettled(calls);
+    expect(results.every((r) => r.status === 'rejected' && (r.reason as Error).message === 'db down')).toBe(
+      true,
+    );
+    expect(await store.get(lockOf('k'))).toBeNull();
+    expect(await store.get(toStoreKey('t', 'k'))).toBeNull();
+    expect(await cache.wrap('k', () => 'second')).toBe('second');
+  });
+
+  it('re-reads under the lock, so a value stored just before the lock was won is not loaded again', async () => {
+    const store = new MemoryStore();
+    const writer = make(store);
+    const chaos = new ChaosStore(store);
+    const cache = make(chaos);
+    // The first read misses; the value lands before the add; the second read must find it.
+    chaos.inject({ delayMs: 30 }, 'add');
+    const loader = vi.fn(() => 'loaded');
+    const pending = cache.wrap('k', loader);
+    await sleep(5);
+    await writer.set('k', 'stored-meanwhile');
+    expect(await pending).toBe('stored-meanwhile');
+    expect(loader).not.toHaveBeenCalled();
+  });
+
+  it('extends the lock while a slow loader runs (heartbeat)', async () => {
+    const store = new MemoryStore();
+    const cache = make(store, { lockTtl: 1 });
+    const extended = vi.fn();
+    cache.on('lock:extended', extended);
+    const pending = cache.wrap('k', async () => {
+      await sleep(1700);
+      return 'slow';
+    });
+    await sleep(1300); // past the 1 s TTL: only a heartbeat keeps the lock
+    expect(await store.get(lockOf('k'))).not.toBeNull();
+    expect(await pending).toBe('slow');
+    expect(extended).toHaveBeenCalled();
+    expect(await store.get(lockOf('k'))).toBeNull();
+  });
+});
+
+describe('waiting for another holder', () => {
+  const foreignLock = async (store: MemoryStore, key: string, ttl = 30) =>
+    store.add(lockOf(key), Buffer.from('someone-else'), ttl);
+
+  it('takes over when the holder’s lock vanishes without a value', async () => {
+    const store = new MemoryStore();
+    const cache = make(store);
+    await foreignLock(store, 'k');
+    setTimeout(() => void store.delete(lockOf('k')), 50);
+    const outcomes: string[] = [];
+    cache.on('wait:done', (e) => outcomes.push(e.outcome));
+    expect(await cache.wrap('k', () => 'mine')).toBe('mine');
+    expect(outcomes).toEqual(['lock-gone']);
+  });
+
+  it("onWaitTimeout 'throw' rejects with WaitTimeoutError after the budget", async () => {
+    const store = new MemoryStore();
+    const cache = make(store, { waitTimeoutMs: 80, onWaitTimeout: 'throw' });
+    await foreignLock(store, 'k');
+    const error = await cache.wrap('k', () => 'x').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(WaitTimeoutError);
+    expect(error).toMatchObject({ code: 'E_WAIT_TIMEOUT', key: 'k' });
+    expect((error as WaitTimeoutError).waitedMs).toBeGreaterThanOrEqual(70);
+  });
+
+  it("onWaitTimeout 'load' (default) loads after the budget", async () => {
+    const store = new MemoryStore();
+    const cache = make(store, { waitTimeoutMs: 50 });
+    await foreignLock(store, 'k');
+    const loader = vi.fn(() => 'fallback');
+    expect(await cache.wrap('k', loader)).toBe('fallback');
+    expect(loader).toHaveBeenCalledTimes(1);
+    expect(cache.stats().waitTimeouts).toBe(1);
+  });
+
+  it("onWaitTimeout 'stale' serves a kept stale value", async () => {
+    const store = new MemoryStore();
+    const cache = make(store, { waitTimeoutMs: 50, onWaitTimeout: 'stale', ttl: 0.05, staleIfError: 60 });
+    await cache.set('k', 'old', { ttl: 0.05 });
+    await sleep(80);
+    await foreignLock(store, 'k');
+    const loader = vi.fn(() => 'new');
+    expect(await cache.wrap('k', loader)).toBe('old');
+    expect(loader).not.toHaveBeenCalled();
+  });
+});
+
+describe('stale values', () => {
+  it('serves a stale value in grace at once while one background refresh runs across caches', async () => {
+    const store = new MemoryStore();
+    const [a, b] = [make(store, { ttl: 0.05, grace: 60 }), make(store, { ttl: 0.05, grace: 60 })];
+    await a.set('k', 'old');
+    await sleep(80);
+    const gate = deferred<string>();
+    const loader = vi.fn(() => gate.promise);
+    const served = await Promise.all([
+      ...Array.from({ length: 5 }, () => a.wrap('k', loader)),
+      b.wrap('k', loader),
+    ]);
+    expect(served).toEqual(new Array(6).fill('old'));
+    await sleep(10);
+    expect(loader).toHaveBeenCalledTimes(1);
+    gate.resolve('new');
+    await vi.waitFor(async () => expect(await b.get('k')).toBe('new'));
+    expect(loader).toHaveBeenCalledTimes(1);
+  });
+
+  it('reports a failed background refresh as an event, never as an unhandled rejection', async () => {
+    const cache = make(new MemoryStore(), { ttl: 0.05, grace: 60 });
+    await cache.set('k', 'old');
+    await sleep(80);
+    const refreshError = deferred<unknown>();
+    cache.on('refresh:error', (e) => refreshError.resolve(e.error));
+    expect(await cache.wrap('k', () => Promise.reject(new Error('refresh failed')))).toBe('old');
+    expect(await refreshError.promise).toMatchObject({ message: 'refresh failed' });
+  });
+
+  it('serves the stale value instead of a loader error with staleIfError', async () => {
+    const cache = make(new MemoryStore(), { ttl: 0.05, staleIfError: 60 });
+    await cache.set('k', 'old');
+    await sleep(80);
+    const stale = vi.fn();
+    cache.on('stale', stale);
+    expect(await cache.wrap('k', () => Promise.reject(new Error('db down')))).toBe('old');
+    expect(stale).toHaveBeenCalledWith(expect.objectContaining({ reason: 'error' }));
+    await expect(
+      make(new MemoryStore()).wrap('k', () => Promise.reject(new Error('no stale'))),
+    ).rejects.toThrow('no stale');
+  });
+
+  it('refreshes early in the background with XFetch when beta is high', async () => {
+    const cache = make(new MemoryStore(), { ttl: 10, beta: 100 });
+    await cache.wrap('k', async () => {
+      await sleep(20);
+      return 'v1';
+    });
+    // XFetch draws -ln(random()): a tiny draw makes 20 ms x 100 x 20.7 = 41 s reach past the 10 s freshness.
+    vi.spyOn(Math, 'random').mockReturnValue(1e-9);
+    const done = deferred<void>();
+    cache.on('refresh:done', () => done.resolve());
+    expect(await cache.wrap('k', () => 'v2')).toBe('v1'); // still fresh: served, refreshed behind
+    await done.promise;
+    vi.restoreAllMocks();
+    expect(await cache.get('k')).toBe('v2');
+  });
+});
+
+describe('failures of the cache itself', () => {
+  it('degrades to loading directly when memcached fails, and reports it', async () => {
+    const chaos = new ChaosStore(new MemoryStore());
+    const cache = make(chaos);
+    chaos.inject('fail');
+    const errors: string[] = [];
+    cache.on('store:error', (e) => errors.push(e.operation));
+    expect(await cache.wrap('k', () => 'direct')).toBe('direct');
+    expect(errors[0]).toBe('get');
+    chaos.heal();
+    expect(await cache.wrap('k', () => 'again')).toBe('again');
+    expect(await cache.wrap('k', () => 'not called')).toBe('again');
+  });
+
+  it('returns a value too large to store, stores nothing, and says so', async () => {
+    const store = new MemoryStore();
+    const cache = make(store, { maxValueBytes: 1000 });
+    const events: unknown[] = [];
+    cache.on('value:too-large', (e) => events.push(e));
+    const big = 'x'.repeat(5000);
+    expect(await cache.wrap('big', () => big)).toBe(big);
+    expect(await store.get(toStoreKey('t', 'big'))).toBeNull();
+    expect(events).toEqual([expect.objectContaining({ key: 'big', limit: 1000 })]);
+  });
+
+  it('rejects a value that cannot be serialized with a clear SerializationError', async () => {
+    const cache = make(new MemoryStore());
+    const circular: Record<string, unknown> = {};
+    circular.self = circular;
+    const error = await cache.wrap('c', () => circular).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SerializationError);
+    expect(error).toMatchObject({ code: 'E_SERIALIZE', key: 'c' });
+    await expect(cache.set('b', 1n)).rejects.toThrow(/BigInt/);
+  });
+
+  it('treats an item written by something else as a miss', async () => {
+    const store = new MemoryStore();
+    const cache = make(store);
+    await store.set(toStoreKey('t', 'k'), Buffer.from('raw bytes'), 60);
+    const corrupt = vi.fn();
+    cache.on('value:corrupt', corrupt);
+    expect(await cache.wrap('k', () => 'reloaded')).toBe('reloaded');
+    expect(corrupt).toHaveBeenCalledWith(expect.objectContaining({ key: 'k' }));
+    expect(await cache.wrap('k', () => 'not called')).toBe('reloaded');
+  });
+
+  it('keeps working when an event listener throws', async () => {
+    const cache = make(new MemoryStore());
+    const warning = vi.spyOn(process, 'emitWarning').mockImplementation(() => {});
+    cache.on('lock:acquired', () => {
+      throw new Error('bad listener');
+    });
+    expect(await cache.wrap('k', () => 'v')).toBe('v');
+    expect(warning).toHaveBeenCalled();
+    warning.mockRestore();
+  });
+});
+
+describe('cached(), get/set/delete, close', () => {
+  it('keys a wrapped function by name and arguments', async () => {
+    const cache = make(new MemoryStore());
+    const load = vi.fn(async (id: number, opts: { full: boolean }) => `${id}:${opts.full}`);
+    const getUser = cache.cached('user', load, { ttl: 300 });
+    expect(
+      await Promise.all([
+        getUser(1, { full: true }),
+        getUser(1, { full: true }),
+        getUser(2, { full: false }),
+      ]),
+    ).toEqual(['1:true', '1:true', '2:false']);
+    expect(load).toHaveBeenCalledTimes(2);
+    expect(await cache.get('user:[1,{"full":true}]')).toBe('1:true');
+  });
+
+  it('sets, gets and deletes', async () => {
+    const cache = make(new MemoryStore());
+    expect(await cache.get('k')).toBeUndefined();
+    expect(await cache.set('k', { a: 1 })).toBe(true);
+    expect(await cache.get('k')).toEqual({ a: 1 });
+    expect(await cache.delete('k')).toBe(true);
+    expect(await cache.get('k')).toBeUndefined();
+  });
+
+  it('waits for work in flight on close, then refuses new calls', async () => {
+    const cache = make(new MemoryStore());
+    const pending = cache.wrap('k', async () => {
+      await sleep(20);
+      return 'v';
+    });
+    await cache.close();
+    expect(await pending).toBe('v');
+    await expect(cache.wrap('k', () => 'x')).rejects.toMatchObject({ code: 'E_CLOSED' });
+    await cache.close();
+  });
+});
