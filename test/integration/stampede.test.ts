@@ -4,7 +4,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createCache } from '../../src/index.js';
+import { type CacheStats, createCache } from '../../src/index.js';
 import { type MemcachedProcess, startMemcached, stopAllMemcached } from '../support/memcached.js';
 import { killAllWorkers, spawnWorkers, type WorkerResult } from '../support/workers.js';
 
@@ -28,12 +28,12 @@ async function stampede(count: number, cacheOptions: object, callers = 50, loade
   return { group, key };
 }
 
-const totalLoads = (results: WorkerResult[]) =>
-  results.reduce((sum, r) => sum + Number(r.messages.at(-1)?.loads ?? 0), 0);
-const allValues = (results: WorkerResult[]) =>
-  results.flatMap((r) => (r.messages.at(-1)?.values as unknown[]) ?? []);
-const allErrors = (results: WorkerResult[]) =>
-  results.flatMap((r) => (r.messages.at(-1)?.errors as unknown[]) ?? []);
+/** What a worker reported last (its `done` message), typed. */
+const final = (r: WorkerResult) =>
+  (r.messages.at(-1) ?? {}) as { loads?: number; values?: unknown[]; errors?: unknown[]; stats?: CacheStats };
+const totalLoads = (results: WorkerResult[]) => results.reduce((sum, r) => sum + (final(r).loads ?? 0), 0);
+const allValues = (results: WorkerResult[]) => results.flatMap((r) => final(r).values ?? []);
+const allErrors = (results: WorkerResult[]) => results.flatMap((r) => final(r).errors ?? []);
 
 describe('cold-key stampede across processes', () => {
   it("loads exactly once for 4 processes x 50 callers with safeMode 'always'", async () => {
@@ -54,8 +54,8 @@ describe('cold-key stampede across processes', () => {
     expect(totalLoads(results)).toBeGreaterThanOrEqual(1);
     expect(totalLoads(results)).toBeLessThanOrEqual(4);
     for (const r of results) {
-      expect(Number(r.messages.at(-1)?.loads)).toBeLessThanOrEqual(1);
-      expect(r.messages.at(-1)?.stats).toMatchObject({ locksAcquired: 0, waits: 0 }); // no safe- lock taken
+      expect(final(r).loads).toBeLessThanOrEqual(1);
+      expect(final(r).stats).toMatchObject({ locksAcquired: 0, waits: 0 }); // no safe- lock taken
     }
     expect(allValues(results).every((v) => typeof v === 'string')).toBe(true);
     expect(allValues(results)).toHaveLength(200);
@@ -76,7 +76,7 @@ describe('cold-key stampede across processes', () => {
     expect(values).toHaveLength(150);
     expect(values.every((v) => typeof v === 'string' && v !== `value-from-${holder.index}`)).toBe(true);
     expect(allErrors(survivors)).toEqual([]);
-    const waited = survivors.map((r) => (r.messages.at(-1)?.stats as { waitTimeouts: number }).waitTimeouts);
+    const waited = survivors.map((r) => final(r).stats?.waitTimeouts);
     expect(waited.every((w) => w === 0)).toBe(true); // taken over because the lock expired, not by giving up
   });
 
