@@ -12,6 +12,7 @@ import {
   emptyStats,
 } from './events.js';
 import { argumentsKey, toStoreKey } from './keys.js';
+import type { Loader } from './loader-context.js';
 import { ReadThrough } from './lock/read-through.js';
 import { SafeLock } from './lock/safe-lock.js';
 import { Singleflight } from './lock/singleflight.js';
@@ -24,6 +25,7 @@ import {
 } from './options.js';
 import { MemcachedStore } from './store/memcached-store.js';
 import type { Store } from './store/store.js';
+import type { Replay } from './warmup/access-recorder.js';
 
 export interface CachedOptions<A extends unknown[]> extends WrapOptions {
   /** Builds the key suffix from the arguments. @default stable JSON of the arguments */
@@ -65,6 +67,9 @@ export class Cache {
       stats: this.#stats,
       poll: { minMs: o.pollMinMs, maxMs: o.pollMaxMs, factor: o.pollFactor },
       shouldLock: (policy) => policy.lock || o.safeMode === 'always',
+      ...(o.recorder
+        ? { observeCost: (key: string, costMs: number) => o.recorder?.recordCost(key, costMs) }
+        : {}),
     });
   }
 
@@ -72,7 +77,20 @@ export class Cache {
    * Returns the cached value of `key`, or loads it with `loader` — exactly once across every process
    * sharing memcached when locking applies. Loader errors reach every joined caller and are not cached.
    */
-  wrap<T>(key: string, loader: () => T | Promise<T>, options?: WrapOptions): Promise<T> {
+  wrap<T>(key: string, loader: Loader<T>, options?: WrapOptions): Promise<T> {
+    return this.wrapWithReplay(key, loader, options, undefined);
+  }
+
+  /**
+   * `wrap()` that also tells the warmup recorder how to replay the request.
+   * @internal used by `cached()` and the Express middleware.
+   */
+  wrapWithReplay<T>(
+    key: string,
+    loader: Loader<T>,
+    options: WrapOptions | undefined,
+    replay: Replay | undefined,
+  ): Promise<T> {
     if (this.#closed) return Promise.reject(new CacheClosedError());
     if (typeof loader !== 'function')
       return Promise.reject(new InvalidOptionError('loader', 'a function', loader));
@@ -84,6 +102,7 @@ export class Cache {
     } catch (error) {
       return Promise.reject(error);
     }
+    this.#options.recorder?.recordRequest(key, replay);
     const flight = this.#flights.run(storeKey, () =>
       this.#readThrough.fetch({ key, storeKey, loader, policy }),
     );
@@ -117,7 +136,11 @@ export class Cache {
       } catch (error) {
         return Promise.reject(error);
       }
-      return this.wrap(`${name}:${suffix}`, () => fn(...args), wrapOptions);
+      return this.wrapWithReplay(`${name}:${suffix}`, () => fn(...args), wrapOptions, {
+        kind: 'loader',
+        name,
+        args,
+      });
     };
   }
 

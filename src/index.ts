@@ -11,6 +11,7 @@ export {
   WaitTimeoutError,
 } from './errors.js';
 export type { CacheEventName, CacheEvents, CacheStats } from './events.js';
+export type { Loader, LoaderContext } from './loader-context.js';
 export type {
   CacheOptions,
   PolicyOptions,
@@ -23,3 +24,4 @@ export { jsonSerializer, type Serializer, v8Serializer } from './serializer.js';
 export { MemcachedStore, type MemcachedStoreOptions } from './store/memcached-store.js';
 export { MemoryStore, type MemoryStoreOptions } from './store/memory-store.js';
 export type { Store, StoreCallOptions } from './store/store.js';
+export type { AccessRecorder, Replay } from './warmup/access-recorder.js';

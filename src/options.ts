@@ -5,6 +5,7 @@
 import { InvalidOptionError } from './errors.js';
 import { jsonSerializer, type Serializer } from './serializer.js';
 import type { Store } from './store/store.js';
+import type { AccessRecorder } from './warmup/access-recorder.js';
 
 export type SafeModeSetting = 'always' | 'off' | 'auto';
 export type WaitTimeoutPolicy = 'load' | 'stale' | 'throw';
@@ -80,6 +81,8 @@ export interface CacheOptions extends PolicyOptions {
   maxValueBytes?: number;
   /** How values become bytes. @default jsonSerializer */
   serializer?: Serializer;
+  /** Records requested keys and their load cost for warmup (see `src/warmup`). @default none */
+  recorder?: AccessRecorder;
 }
 
 export interface ResolvedPolicy {
@@ -106,6 +109,7 @@ export interface ResolvedCacheOptions {
   opTimeoutMs: number;
   maxValueBytes: number;
   serializer: Serializer;
+  recorder: AccessRecorder | undefined;
   policy: ResolvedPolicy;
 }
 
@@ -125,6 +129,7 @@ const CACHE_KEYS = new Set<string>([
   'opTimeoutMs',
   'maxValueBytes',
   'serializer',
+  'recorder',
 ]);
 const WRAP_KEYS = new Set<string>([...POLICY_KEYS, 'lock']);
 const DEFAULT_SERVER = '127.0.0.1:11211';
@@ -171,6 +176,12 @@ export function resolveCacheOptions(input: CacheOptions = {}, env = process.env)
   if (o.store !== undefined && (typeof o.store !== 'object' || typeof o.store.get !== 'function')) {
     throw new InvalidOptionError('store', 'a Store (get, set, add, delete, touch, close)', o.store);
   }
+  if (
+    o.recorder !== undefined &&
+    (typeof o.recorder?.recordRequest !== 'function' || typeof o.recorder.recordCost !== 'function')
+  ) {
+    throw new InvalidOptionError('recorder', 'an object with recordRequest() and recordCost()', o.recorder);
+  }
   if (o.store !== undefined && o.servers !== undefined) {
     throw new InvalidOptionError('servers', 'left out when `store` is given', o.servers);
   }
@@ -192,6 +203,7 @@ export function resolveCacheOptions(input: CacheOptions = {}, env = process.env)
     opTimeoutMs: o.opTimeoutMs,
     maxValueBytes: o.maxValueBytes,
     serializer: o.serializer,
+    recorder: o.recorder,
     policy,
   };
 }

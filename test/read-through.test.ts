@@ -311,3 +311,57 @@ describe('cached(), get/set/delete, close', () => {
     await cache.close();
   });
 });
+
+describe('the loader context and the warmup seam', () => {
+  it('lets a loader shorten the TTL or refuse storage; the value still reaches its callers', async () => {
+    const store = new MemoryStore();
+    const cache = make(store, { ttl: 60 });
+    expect(
+      await cache.wrap('short', (ctx) => {
+        ctx.setTtl(0.05);
+        return 's';
+      }),
+    ).toBe('s');
+    await sleep(80);
+    expect(await cache.get('short')).toBeUndefined();
+    const results = await Promise.all(
+      [1, 2, 3].map(() =>
+        cache.wrap('private', (ctx) => {
+          ctx.noStore();
+          return 'p';
+        }),
+      ),
+    );
+    expect(results).toEqual(['p', 'p', 'p']);
+    expect(await store.get(toStoreKey('t', 'private'))).toBeNull();
+    await expect(cache.wrap('bad', (ctx) => ctx.setTtl(-1))).rejects.toThrow(/`setTtl\(\)`/);
+  });
+
+  it('tells the recorder every request, how to replay cached() calls, and what loads cost', async () => {
+    const requests: unknown[] = [];
+    const costs: Array<[string, number]> = [];
+    const cache = make(new MemoryStore(), {
+      recorder: {
+        recordRequest: (key, replay) => requests.push([key, replay]),
+        recordCost: (k, c) => costs.push([k, c]),
+      },
+    });
+    const getUser = cache.cached('user', async (id: number) => {
+      await sleep(15);
+      return { id };
+    });
+    await Promise.all([getUser(1), getUser(1)]);
+    await getUser(1);
+    await cache.wrap('plain', () => 1);
+    expect(requests).toEqual([
+      ['user:[1]', { kind: 'loader', name: 'user', args: [1] }],
+      ['user:[1]', { kind: 'loader', name: 'user', args: [1] }],
+      ['user:[1]', { kind: 'loader', name: 'user', args: [1] }],
+      ['plain', undefined],
+    ]);
+    // Once from the load, once from the hit (the entry carries the cost for processes that never loaded).
+    expect(costs.filter(([k]) => k === 'user:[1]')).toHaveLength(2);
+    expect(costs[0]?.[1]).toBeGreaterThanOrEqual(10);
+    expect(() => make(new MemoryStore(), { recorder: {} as never })).toThrow(/`recorder`/);
+  });
+});

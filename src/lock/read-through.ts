@@ -16,12 +16,13 @@ import type { Entries, EntryKey } from '../entries.js';
 import type { Envelope } from '../envelope.js';
 import { StoreError, WaitTimeoutError } from '../errors.js';
 import type { CacheEventEmitter, CacheStats } from '../events.js';
+import { type Loader, LoaderDirectives } from '../loader-context.js';
 import type { ResolvedPolicy } from '../options.js';
 import type { HeldLock, SafeLock } from './safe-lock.js';
 import { waitForValue } from './waiter.js';
 
 export interface ReadRequest<T> extends EntryKey {
-  loader: () => T | Promise<T>;
+  loader: Loader<T>;
   policy: ResolvedPolicy;
 }
 
@@ -33,6 +34,8 @@ export interface ReadThroughDeps {
   poll: { minMs: number; maxMs: number; factor: number };
   /** Whether a miss takes the `safe-` lock (safe mode, or the call asked for it). */
   shouldLock(policy: ResolvedPolicy): boolean;
+  /** Learns what loading a key costs (from a load here, or from the entry another process stored). */
+  observeCost?(key: string, costMs: number): void;
 }
 
 export class ReadThrough {
@@ -59,6 +62,7 @@ export class ReadThrough {
     if (found && now < found.freshUntil) {
       stats.hits++;
       if (events.listening('hit')) events.emit('hit', { key: req.key });
+      this.#deps.observeCost?.(req.key, found.costMs);
       if (req.policy.beta > 0 && earlyRefreshDue(found, req.policy.beta, now))
         this.#refreshInBackground(req, found);
       return found.value as T;
@@ -159,9 +163,10 @@ export class ReadThrough {
   /** Runs the loader and stores its value. Store failures are reported, never thrown. */
   async #loadAndStore<T>(req: ReadRequest<T>, stale: Envelope | null, deferWrite = false): Promise<T> {
     const loaded = await this.#runLoader(req, stale, false);
-    if (!loaded.fresh) return loaded.value;
-    const bytes = this.#deps.entries.encode(req, loaded.value, loaded.costMs, req.policy);
-    const write = this.#deps.entries.write(req, bytes, req.policy).catch((error: unknown) => {
+    if (!loaded.store) return loaded.value;
+    const policy = loaded.ttl === undefined ? req.policy : { ...req.policy, ttl: loaded.ttl };
+    const bytes = this.#deps.entries.encode(req, loaded.value, loaded.costMs, policy);
+    const write = this.#deps.entries.write(req, bytes, policy).catch((error: unknown) => {
       this.#storeError(req.key, 'set', error);
     });
     if (deferWrite) this.#track(write);
@@ -169,25 +174,24 @@ export class ReadThrough {
     return loaded.value;
   }
 
-  async #runLoader<T>(
-    req: ReadRequest<T>,
-    stale: Envelope | null,
-    background: boolean,
-  ): Promise<{ value: T; fresh: boolean; costMs: number }> {
+  async #runLoader<T>(req: ReadRequest<T>, stale: Envelope | null, background: boolean): Promise<Loaded<T>> {
     const { stats, events } = this.#deps;
+    const directives = new LoaderDirectives(req.key);
     const started = performance.now();
     stats.loads++;
     stats.inflightLoads++;
     try {
-      const value = await req.loader();
+      const value = await req.loader(directives);
       const costMs = performance.now() - started;
       events.emit('load', { key: req.key, durationMs: costMs, background });
-      return { value, fresh: true, costMs };
+      this.#deps.observeCost?.(req.key, costMs);
+      return { value, store: directives.store, ttl: directives.ttl, costMs };
     } catch (error) {
       stats.loadErrors++;
       events.emit('load:error', { key: req.key, error, background });
-      if (stale && !background)
-        return { value: this.#serveStale(req, stale, 'error'), fresh: false, costMs: 0 };
+      if (stale && !background) {
+        return { value: this.#serveStale(req, stale, 'error'), store: false, ttl: undefined, costMs: 0 };
+      }
       throw error;
     } finally {
       stats.inflightLoads--;
@@ -227,8 +231,13 @@ export class ReadThrough {
       if (again && again.freshUntil > seen.freshUntil) return; // someone refreshed it meanwhile
       held.startHeartbeat();
       const loaded = await this.#runLoader(req, null, true);
-      const bytes = this.#deps.entries.encode(req, loaded.value, loaded.costMs, req.policy);
-      await this.#deps.entries.write(req, bytes, req.policy);
+      if (!loaded.store) return;
+      const policy = loaded.ttl === undefined ? req.policy : { ...req.policy, ttl: loaded.ttl };
+      await this.#deps.entries.write(
+        req,
+        this.#deps.entries.encode(req, loaded.value, loaded.costMs, policy),
+        policy,
+      );
       this.#deps.stats.backgroundRefreshes++;
       this.#deps.events.emit('refresh:done', { key: req.key, durationMs: loaded.costMs });
     } finally {
@@ -245,6 +254,15 @@ export class ReadThrough {
     this.#pendingWrites.add(promise);
     void promise.finally(() => this.#pendingWrites.delete(promise));
   }
+}
+
+interface Loaded<T> {
+  value: T;
+  /** False when the loader said noStore(), or when a stale value stands in for its error. */
+  store: boolean;
+  /** The TTL the loader chose, if any. */
+  ttl: number | undefined;
+  costMs: number;
 }
 
 /** XFetch (Vattani et al.): refresh early with a probability that grows as expiry nears and with the cost. */

@@ -1,0 +1,36 @@
+/**
+ * What a loader may say about the value it is producing: a different TTL (say, from a response's
+ * Cache-Control max-age) or "do not store this" (a personalised or failed response). The value still
+ * goes to every caller joined on this load.
+ */
+import { InvalidOptionError } from './errors.js';
+
+export interface LoaderContext {
+  /** The key as given to `wrap()`. */
+  readonly key: string;
+  /** Seconds this value stays fresh, instead of the call's `ttl`. */
+  setTtl(seconds: number): void;
+  /** Return the value to this load's callers without storing it. */
+  noStore(): void;
+}
+
+export type Loader<T> = (context: LoaderContext) => T | Promise<T>;
+
+/** The context handed to one loader call, and what the loader said through it. */
+export class LoaderDirectives implements LoaderContext {
+  ttl: number | undefined;
+  store = true;
+
+  constructor(readonly key: string) {}
+
+  setTtl(seconds: number): void {
+    if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds <= 0) {
+      throw new InvalidOptionError('setTtl()', 'a finite number of seconds above 0', seconds);
+    }
+    this.ttl = seconds;
+  }
+
+  noStore(): void {
+    this.store = false;
+  }
+}
