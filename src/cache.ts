@@ -23,6 +23,7 @@ import {
   resolveWrapOptions,
   type WrapOptions,
 } from './options.js';
+import { SafeModeController, type SafeModeStatus } from './safe-mode/controller.js';
 import { MemcachedStore } from './store/memcached-store.js';
 import type { Store } from './store/store.js';
 import type { Replay } from './warmup/access-recorder.js';
@@ -45,6 +46,7 @@ export class Cache {
   readonly #entries: Entries;
   readonly #flights = new Singleflight<unknown>();
   readonly #readThrough: ReadThrough;
+  readonly #safeMode: SafeModeController;
   #closed = false;
 
   constructor(options: CacheOptions = {}) {
@@ -60,13 +62,17 @@ export class Cache {
       });
     this.#entries = new Entries(this.#store, o.serializer, o.maxValueBytes, this.#events, this.#stats);
     const lock = new SafeLock(this.#store, o.lockTtl);
+    const safeMode = new SafeModeController(o, this.#store, this.#events);
+    this.#safeMode = safeMode;
     this.#readThrough = new ReadThrough({
       entries: this.#entries,
       lock,
       events: this.#events,
       stats: this.#stats,
       poll: { minMs: o.pollMinMs, maxMs: o.pollMaxMs, factor: o.pollFactor },
-      shouldLock: (policy) => policy.lock || o.safeMode === 'always',
+      shouldLock: (policy) => policy.lock || safeMode.active,
+      limitLoad: (task) => safeMode.limitLoad(task),
+      canReroute: (error) => safeMode.canReroute(error),
       ...(o.recorder
         ? { observeCost: (key: string, costMs: number) => o.recorder?.recordCost(key, costMs) }
         : {}),
@@ -191,7 +197,16 @@ export class Cache {
 
   /** A snapshot of the counters. */
   stats(): CacheStats {
-    return { ...this.#stats };
+    return {
+      ...this.#stats,
+      safeModeActive: this.#safeMode.active,
+      queuedLoads: this.#safeMode.status().queuedLoads,
+    };
+  }
+
+  /** Whether safe mode is on, why, and the health of every memcached node. */
+  get safeMode(): SafeModeStatus {
+    return this.#safeMode.status();
   }
 
   /** Waits for calls and background work in flight, then closes the memcached connections. Idempotent. */
@@ -200,6 +215,7 @@ export class Cache {
     this.#closed = true;
     await this.#flights.drain();
     await this.#readThrough.drain();
+    await this.#safeMode.close();
     await this.#store.close();
     this.#events.removeAllListeners();
   }

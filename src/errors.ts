@@ -8,6 +8,7 @@ export type ErrorCode =
   | 'E_STORE'
   | 'E_STORE_TIMEOUT'
   | 'E_VALUE_TOO_LARGE'
+  | 'E_NODE_DOWN'
   | 'E_SERIALIZE'
   | 'E_CLOSED';
 
@@ -75,6 +76,13 @@ export class StoreError extends StampedeGuardError {
 export class StoreTimeoutError extends StoreError {
   constructor(operation: string, node: string | undefined, timeoutMs: number) {
     super(operation, node, new Error(`no answer within ${timeoutMs} ms`), 'E_STORE_TIMEOUT');
+  }
+}
+
+/** The key's node is known to be down and no failover node may take it (`failover: 'none'`). */
+export class NodeDownError extends StoreError {
+  constructor(operation: string, node: string) {
+    super(operation, node, new Error('node is down and failover is off'), 'E_NODE_DOWN');
   }
 }
 

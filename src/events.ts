@@ -35,6 +35,15 @@ export interface CacheEvents {
   'value:too-large': KeyEvent & { bytes: number; limit: number };
   /** A stored item could not be decoded (other writer, other serializer): treated as a miss. */
   'value:corrupt': KeyEvent & { error: unknown };
+  /** A memcached node is considered down: it refused connections, hung, or failed `downAfter` times in a row. */
+  'node:down': { node: string; reason: 'refused' | 'hung' | 'error' };
+  /** A down node answered a probe again. */
+  'node:up': { node: string; downForMs: number };
+  /** A node came back with a new pid or a smaller uptime: it restarted and is empty. */
+  'node:restarted': { node: string; previousPid: number; pid: number };
+  'safe-mode:on': { reason: string };
+  /** Every node has been healthy for `settleMs`. */
+  'safe-mode:off': { activeForMs: number };
 }
 
 export type CacheEventName = keyof CacheEvents;
@@ -56,6 +65,10 @@ export interface CacheStats {
   tooLarge: number;
   /** Loads running in this process right now. */
   inflightLoads: number;
+  /** Loads waiting for a slot under `maxConcurrentLoads` (safe mode). */
+  queuedLoads: number;
+  /** Whether safe mode is on now. */
+  safeModeActive: boolean;
 }
 
 export function emptyStats(): CacheStats {
@@ -74,6 +87,8 @@ export function emptyStats(): CacheStats {
     storeErrors: 0,
     tooLarge: 0,
     inflightLoads: 0,
+    queuedLoads: 0,
+    safeModeActive: false,
   };
 }
 

@@ -3,6 +3,7 @@ export {
   CacheClosedError,
   type ErrorCode,
   InvalidOptionError,
+  NodeDownError,
   SerializationError,
   StampedeGuardError,
   StoreError,
@@ -20,6 +21,9 @@ export type {
   WaitTimeoutPolicy,
   WrapOptions,
 } from './options.js';
+export type { SafeModeStatus } from './safe-mode/controller.js';
+export type { FailoverMode } from './safe-mode/failover.js';
+export type { NodeHealthSnapshot } from './safe-mode/node-health.js';
 export { jsonSerializer, type Serializer, v8Serializer } from './serializer.js';
 export { MemcachedStore, type MemcachedStoreOptions } from './store/memcached-store.js';
 export { MemoryStore, type MemoryStoreOptions } from './store/memory-store.js';

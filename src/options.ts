@@ -3,6 +3,7 @@
  * Units: TTLs and windows are in seconds (memcached's unit), timings of calls and polls in milliseconds.
  */
 import { InvalidOptionError } from './errors.js';
+import type { FailoverMode } from './safe-mode/failover.js';
 import { jsonSerializer, type Serializer } from './serializer.js';
 import type { Store } from './store/store.js';
 import type { AccessRecorder } from './warmup/access-recorder.js';
@@ -63,10 +64,29 @@ export interface CacheOptions extends PolicyOptions {
   /** Prefix of every key, so several apps can share memcached: `<namespace>:<key>`. @default '' */
   namespace?: string;
   /**
-   * `'always'`: take the `safe-` lock on every miss. `'off'`: no locks, in-process coalescing only.
-   * `'auto'` (let a health monitor decide) is not available in this version and is rejected. @default 'always'
+   * `'auto'`: a health monitor probes every memcached node and turns safe mode on when one dies, hangs
+   * or restarts empty (locks on every miss, failover routing, `maxConcurrentLoads`), off once all have been
+   * healthy for `settleMs`. `'always'`: safe mode permanently on. `'off'`: no locks, no monitor, in-process
+   * coalescing only. With a non-memcached `store`, `'auto'` has no nodes to watch and never turns on.
+   * @default 'auto'
    */
   safeMode?: SafeModeSetting;
+  /** How often the monitor probes each node, in ms. @default 1000 */
+  probeIntervalMs?: number;
+  /** Timeout of one probe, in ms: a node that does not answer in time counts as failing. @default 250 */
+  probeTimeoutMs?: number;
+  /** Consecutive failed probes or calls that make a node down (a refused connection does at once). @default 2 */
+  downAfter?: number;
+  /** How long every node must stay healthy before safe mode turns off, in ms. @default 10000 */
+  settleMs?: number;
+  /** Loader calls running at once in this process while safe mode is on; the rest queue in order. @default 8 */
+  maxConcurrentLoads?: number;
+  /** Where a down node's keys go: next node in hash order, a `gutterServers` pool, or nowhere. @default 'rehash' */
+  failover?: FailoverMode;
+  /** Longest TTL, in seconds, of anything written away from its home node during failover. @default 30 */
+  failoverTtl?: number;
+  /** The gutter pool for `failover: 'gutter'`. */
+  gutterServers?: ServerSpec | ServerSpec[];
   /** Seconds a `safe-` lock lives unless its holder extends it; a crashed holder loses it after this. @default 10 */
   lockTtl?: number;
   /** First poll delay of a waiter, in ms; it grows by `pollFactor` with jitter. @default 5 */
@@ -101,7 +121,15 @@ export interface ResolvedCacheOptions {
   password: string | undefined;
   store: Store | undefined;
   namespace: string;
-  safeMode: Exclude<SafeModeSetting, 'auto'>;
+  safeMode: SafeModeSetting;
+  probeIntervalMs: number;
+  probeTimeoutMs: number;
+  downAfter: number;
+  settleMs: number;
+  maxConcurrentLoads: number;
+  failover: FailoverMode;
+  failoverTtl: number;
+  gutterServers: Array<{ address: string; weight: number }>;
   lockTtl: number;
   pollMinMs: number;
   pollMaxMs: number;
@@ -122,6 +150,14 @@ const CACHE_KEYS = new Set<string>([
   'store',
   'namespace',
   'safeMode',
+  'probeIntervalMs',
+  'probeTimeoutMs',
+  'downAfter',
+  'settleMs',
+  'maxConcurrentLoads',
+  'failover',
+  'failoverTtl',
+  'gutterServers',
   'lockTtl',
   'pollMinMs',
   'pollMaxMs',
@@ -140,7 +176,14 @@ export function resolveCacheOptions(input: CacheOptions = {}, env = process.env)
   const o = { ...input };
 
   o.namespace ??= '';
-  o.safeMode ??= 'always';
+  o.safeMode ??= 'auto';
+  o.probeIntervalMs ??= 1000;
+  o.probeTimeoutMs ??= 250;
+  o.downAfter ??= 2;
+  o.settleMs ??= 10_000;
+  o.maxConcurrentLoads ??= 8;
+  o.failover ??= 'rehash';
+  o.failoverTtl ??= 30;
   o.lockTtl ??= 10;
   o.pollMinMs ??= 5;
   o.pollMaxMs ??= 40;
@@ -156,14 +199,17 @@ export function resolveCacheOptions(input: CacheOptions = {}, env = process.env)
       o.namespace,
     );
   }
-  if (o.safeMode === 'auto') {
-    throw new InvalidOptionError(
-      'safeMode',
-      "'always' or 'off' ('auto' needs the health monitor, not in this version)",
-      o.safeMode,
-    );
+  oneOf('safeMode', o.safeMode, ['auto', 'always', 'off']);
+  number('probeIntervalMs', o.probeIntervalMs, 10, 3_600_000);
+  number('probeTimeoutMs', o.probeTimeoutMs, 1, 60_000);
+  integer('downAfter', o.downAfter, 1, 100);
+  number('settleMs', o.settleMs, 0, 24 * 3_600_000);
+  integer('maxConcurrentLoads', o.maxConcurrentLoads, 1, 100_000);
+  oneOf('failover', o.failover, ['rehash', 'gutter', 'none']);
+  integer('failoverTtl', o.failoverTtl, 1, 30 * 24 * 3600);
+  if (o.failover === 'gutter' && o.gutterServers === undefined) {
+    throw new InvalidOptionError('gutterServers', "given when failover is 'gutter'", o.gutterServers);
   }
-  oneOf('safeMode', o.safeMode, ['always', 'off']);
   integer('lockTtl', o.lockTtl, 1, 30 * 24 * 3600);
   number('pollMinMs', o.pollMinMs, 1);
   number('pollMaxMs', o.pollMaxMs, o.pollMinMs);
@@ -190,12 +236,20 @@ export function resolveCacheOptions(input: CacheOptions = {}, env = process.env)
 
   const policy = resolvePolicy(o, DEFAULT_POLICY, '');
   return {
-    servers: o.store ? [] : resolveServers(o.servers, env),
+    servers: o.store ? [] : resolveServers(o.servers, env, 'servers'),
     username: o.username,
     password: o.password,
     store: o.store,
     namespace: o.namespace,
     safeMode: o.safeMode,
+    probeIntervalMs: o.probeIntervalMs,
+    probeTimeoutMs: o.probeTimeoutMs,
+    downAfter: o.downAfter,
+    settleMs: o.settleMs,
+    maxConcurrentLoads: o.maxConcurrentLoads,
+    failover: o.failover,
+    failoverTtl: o.failoverTtl,
+    gutterServers: o.gutterServers === undefined ? [] : resolveServers(o.gutterServers, {}, 'gutterServers'),
     lockTtl: o.lockTtl,
     pollMinMs: o.pollMinMs,
     pollMaxMs: o.pollMaxMs,
@@ -257,22 +311,23 @@ function resolvePolicy(input: PolicyOptions, base: ResolvedPolicy, where: string
 function resolveServers(
   servers: CacheOptions['servers'],
   env: NodeJS.ProcessEnv,
+  name: string,
 ): Array<{ address: string; weight: number }> {
   const fromEnv = env.MEMCACHED_SERVERS?.split(',')
     .map((s) => s.trim())
     .filter(Boolean);
   const list = servers === undefined ? (fromEnv?.length ? fromEnv : [DEFAULT_SERVER]) : servers;
   const specs = Array.isArray(list) ? list : [list];
-  if (specs.length === 0) throw new InvalidOptionError('servers', 'at least one server', list);
+  if (specs.length === 0) throw new InvalidOptionError(name, 'at least one server', list);
   const seen = new Set<string>();
   return specs.map((spec, i) => {
     const address = typeof spec === 'string' ? spec : spec?.address;
     const weight = typeof spec === 'string' ? 1 : (spec?.weight ?? 1);
     if (typeof address !== 'string' || !/^(?:[^@\s]+@)?[^\s:@]+(?::\d{1,5})?$/.test(address)) {
-      throw new InvalidOptionError(`servers[${i}]`, "'host:port' or { address: 'host:port', weight }", spec);
+      throw new InvalidOptionError(`${name}[${i}]`, "'host:port' or { address: 'host:port', weight }", spec);
     }
-    number(`servers[${i}].weight`, weight, 0.001, 1e6);
-    if (seen.has(address)) throw new InvalidOptionError(`servers[${i}]`, 'listed once', address);
+    number(`${name}[${i}].weight`, weight, 0.001, 1e6);
+    if (seen.has(address)) throw new InvalidOptionError(`${name}[${i}]`, 'listed once', address);
     seen.add(address);
     return { address, weight };
   });

@@ -16,7 +16,14 @@ describe('createCache options', () => {
     ['waitTimeoutMs', { waitTimeoutMs: -1 }],
     ['onWaitTimeout', { onWaitTimeout: 'retry' }],
     ['safeMode', { safeMode: 'on' }],
-    ['safeMode', { safeMode: 'auto' }],
+    ['probeIntervalMs', { probeIntervalMs: 0 }],
+    ['probeTimeoutMs', { probeTimeoutMs: -1 }],
+    ['downAfter', { downAfter: 1.5 }],
+    ['settleMs', { settleMs: -1 }],
+    ['maxConcurrentLoads', { maxConcurrentLoads: 0 }],
+    ['failover', { failover: 'random' }],
+    ['failoverTtl', { failoverTtl: 0 }],
+    ['gutterServers', { failover: 'gutter' }],
     ['lockTtl', { lockTtl: 0.5 }],
     ['pollMinMs', { pollMinMs: 0 }],
     ['pollMaxMs', { pollMinMs: 50, pollMaxMs: 10 }],
@@ -55,7 +62,15 @@ describe('createCache options', () => {
     const o = resolveCacheOptions({}, {});
     expect(o.servers).toEqual([{ address: '127.0.0.1:11211', weight: 1 }]);
     expect(o.policy).toMatchObject({ ttl: 60, grace: 0, staleIfError: 0, beta: 0, onWaitTimeout: 'load' });
-    expect(o.safeMode).toBe('always');
+    expect(o).toMatchObject({
+      safeMode: 'auto',
+      probeIntervalMs: 1000,
+      downAfter: 2,
+      settleMs: 10_000,
+      maxConcurrentLoads: 8,
+      failover: 'rehash',
+      failoverTtl: 30,
+    });
     expect(o.lockTtl).toBe(10);
     expect(o.opTimeoutMs).toBe(250);
   });

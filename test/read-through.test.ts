@@ -18,7 +18,7 @@ import { deferred, sleep } from './support/deferred.js';
 
 const lockOf = (key: string) => lockKeyOf(toStoreKey('t', key));
 const make = (store: MemoryStore | ChaosStore, options: CacheOptions = {}): Cache =>
-  createCache({ store, namespace: 't', pollMinMs: 2, pollMaxMs: 10, ...options });
+  createCache({ store, namespace: 't', safeMode: 'always', pollMinMs: 2, pollMaxMs: 10, ...options });
 
 describe('wrap()', () => {
   it('loads once while 100 calls pile up, then serves hits', async () => {

@@ -9,8 +9,9 @@
  *                                                         ─ lock gone ─▶ try the lock again
  *                                                         ─ budget spent ▶ onWaitTimeout
  *
- * Any memcached failure degrades to loading directly (the caller is coalesced in-process by the cache):
- * a cache problem never becomes the caller's error.
+ * A memcached failure that made the monitor mark the node down is retried once (failover routing now
+ * sends the key elsewhere); any other failure degrades to loading directly (the caller is still coalesced
+ * in-process by the cache): a cache problem never becomes the caller's error.
  */
 import type { Entries, EntryKey } from '../entries.js';
 import type { Envelope } from '../envelope.js';
@@ -34,6 +35,10 @@ export interface ReadThroughDeps {
   poll: { minMs: number; maxMs: number; factor: number };
   /** Whether a miss takes the `safe-` lock (safe mode, or the call asked for it). */
   shouldLock(policy: ResolvedPolicy): boolean;
+  /** Runs a loader call, under the safe-mode cap on concurrent loads when it applies. */
+  limitLoad?<T>(task: () => Promise<T>): Promise<T>;
+  /** Whether a store error moved the key to another node (its node is now known down), so a retry helps. */
+  canReroute?(error: StoreError): boolean;
   /** Learns what loading a key costs (from a load here, or from the entry another process stored). */
   observeCost?(key: string, costMs: number): void;
 }
@@ -49,13 +54,13 @@ export class ReadThrough {
     this.#deps = deps;
   }
 
-  async fetch<T>(req: ReadRequest<T>): Promise<T> {
+  async fetch<T>(req: ReadRequest<T>, rerouted = false): Promise<T> {
     const { events, stats } = this.#deps;
     let found: Envelope | null;
     try {
       found = await this.#deps.entries.read(req);
     } catch (error) {
-      return this.#degraded(req, error, null);
+      return this.#recover(req, error, null, rerouted);
     }
 
     const now = Date.now();
@@ -79,7 +84,7 @@ export class ReadThrough {
     // An entry past grace is still kept while stale-if-error allows: a fallback, never an answer by itself.
     const stale = found && now < found.freshUntil + req.policy.staleIfError * 1000 ? found : null;
     if (!this.#deps.shouldLock(req.policy)) return this.#loadAndStore(req, stale);
-    return this.#lockedLoad(req, stale, found);
+    return this.#lockedLoad(req, stale, found, rerouted);
   }
 
   /** Settles when background refreshes and deferred writes of this moment have settled. */
@@ -87,7 +92,12 @@ export class ReadThrough {
     await Promise.allSettled([...this.#refreshing.values(), ...this.#pendingWrites]);
   }
 
-  async #lockedLoad<T>(req: ReadRequest<T>, stale: Envelope | null, seen: Envelope | null): Promise<T> {
+  async #lockedLoad<T>(
+    req: ReadRequest<T>,
+    stale: Envelope | null,
+    seen: Envelope | null,
+    rerouted: boolean,
+  ): Promise<T> {
     const { lock, stats, events } = this.#deps;
     const started = Date.now();
     const deadline = started + req.policy.waitTimeoutMs;
@@ -99,7 +109,7 @@ export class ReadThrough {
       try {
         held = await lock.tryAcquire(req.storeKey);
       } catch (error) {
-        return this.#degraded(req, error, stale);
+        return this.#recover(req, error, stale, rerouted);
       }
       if (held) return this.#loadHoldingLock(req, held, stale, accept);
 
@@ -118,7 +128,7 @@ export class ReadThrough {
             ...this.#deps.poll,
           });
         } catch (error) {
-          return this.#degraded(req, error, stale);
+          return this.#recover(req, error, stale, rerouted);
         }
       }
       events.emit('wait:done', { key: req.key, waitedMs: Date.now() - started, outcome: outcome.kind });
@@ -181,7 +191,9 @@ export class ReadThrough {
     stats.loads++;
     stats.inflightLoads++;
     try {
-      const value = await req.loader(directives);
+      const value = this.#deps.limitLoad
+        ? await this.#deps.limitLoad(async () => req.loader(directives))
+        : await req.loader(directives);
       const costMs = performance.now() - started;
       events.emit('load', { key: req.key, durationMs: costMs, background });
       this.#deps.observeCost?.(req.key, costMs);
@@ -204,10 +216,15 @@ export class ReadThrough {
     return stale.value as T;
   }
 
-  /** memcached failed: load directly (still coalesced in-process) and try to store without waiting. */
-  #degraded<T>(req: ReadRequest<T>, error: unknown, stale: Envelope | null): Promise<T> {
+  /**
+   * memcached failed. If that failure just marked the node down, failover routing now sends the key
+   * elsewhere: start over once. Otherwise load directly (still coalesced in-process) and store without
+   * waiting.
+   */
+  #recover<T>(req: ReadRequest<T>, error: unknown, stale: Envelope | null, rerouted: boolean): Promise<T> {
     if (!(error instanceof StoreError)) throw error;
     this.#storeError(req.key, error.operation, error);
+    if (!rerouted && this.#deps.canReroute?.(error)) return this.fetch(req, true);
     return this.#loadAndStore(req, stale, true);
   }
 

@@ -11,21 +11,32 @@ export interface MemcachedNodeOptions {
   /** `host:port`, optionally `user:pass@host:port`. */
   address: string;
   opTimeoutMs: number;
+  /** Told the outcome of every call (null on success): a health monitor's passive evidence. */
+  onOutcome?: ((node: MemcachedNode, error: StoreError | null) => void) | undefined;
   username?: string | undefined;
   password?: string | undefined;
 }
 
 const quietLogger = { log: () => {} };
 
+/** Identity of a running memcached process: a restart changes its pid and resets its uptime. */
+export interface NodeIdentity {
+  pid: number;
+  /** Seconds since the process started. */
+  uptime: number;
+}
+
 export class MemcachedNode {
   /** `host:port`, without credentials: safe to put in events and errors. */
   readonly id: string;
   readonly #client: memjs.Client;
   readonly #timeoutMs: number;
+  readonly #onOutcome: MemcachedNodeOptions['onOutcome'];
 
   constructor(options: MemcachedNodeOptions) {
     this.id = options.address.replace(/^[^@]*@/, '');
     this.#timeoutMs = options.opTimeoutMs;
+    this.#onOutcome = options.onOutcome;
     this.#client = memjs.Client.create(options.address, {
       // retries: 1 means one attempt: memjs counts the first try as a retry.
       retries: 1,
@@ -64,25 +75,40 @@ export class MemcachedNode {
     return (await this.#bounded('touch', this.#client.touch(key, toExptime(ttlSeconds)))) === true;
   }
 
+  /** Asks the node who it is (`stats`: pid, uptime), within `timeoutMs`. */
+  probe(timeoutMs: number): Promise<NodeIdentity> {
+    const stats = new Promise<Record<string, string>>((resolve, reject) => {
+      this.#client.stats((error, _server, result) => (error ? reject(error) : resolve(result ?? {})));
+    });
+    return this.#bounded('stats', stats, timeoutMs).then((result) => ({
+      pid: Number(result.pid),
+      uptime: Number(result.uptime),
+    }));
+  }
+
   close(): void {
     this.#client.close();
   }
 
   /** Settles within the op timeout whatever memjs does; maps failures to StoreError. */
-  #bounded<T>(operation: string, call: Promise<T>): Promise<T> {
+  #bounded<T>(operation: string, call: Promise<T>, timeoutMs = this.#timeoutMs): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new StoreTimeoutError(operation, this.id, this.#timeoutMs)),
-        this.#timeoutMs,
-      );
+      const timer = setTimeout(() => {
+        const error = new StoreTimeoutError(operation, this.id, timeoutMs);
+        this.#onOutcome?.(this, error);
+        reject(error);
+      }, timeoutMs);
       call.then(
         (value) => {
           clearTimeout(timer);
+          this.#onOutcome?.(this, null);
           resolve(value);
         },
-        (error: unknown) => {
+        (cause: unknown) => {
           clearTimeout(timer);
-          reject(toStoreError(operation, this.id, error));
+          const error = toStoreError(operation, this.id, cause);
+          this.#onOutcome?.(this, error);
+          reject(error);
         },
       );
     });

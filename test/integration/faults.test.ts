@@ -26,7 +26,7 @@ const cacheOn = (address: string, options: object = {}) =>
 
 describe('loader errors on real memcached', () => {
   it('reach every joiner, cache nothing, and release the lock at once', async () => {
-    const cache = cacheOn(node.address, { lockTtl: 30 });
+    const cache = cacheOn(node.address, { lockTtl: 30, safeMode: 'always' });
     const gate = deferred<string>();
     const calls = Array.from({ length: 20 }, () => cache.wrap('boom', () => gate.promise));
     await vi.waitFor(async () => expect(await raw.get(lockKeyOf(toStoreKey('ft', 'boom')))).not.toBeNull());
@@ -38,7 +38,12 @@ describe('loader errors on real memcached', () => {
     expect(await raw.get(lockKeyOf(toStoreKey('ft', 'boom')))).toBeNull();
     expect(await raw.get(toStoreKey('ft', 'boom'))).toBeNull();
     // A second cache (another worker) loads at once instead of waiting out the 30 s lock TTL.
-    const other = cacheOn(node.address, { lockTtl: 30, waitTimeoutMs: 20_000, onWaitTimeout: 'throw' });
+    const other = cacheOn(node.address, {
+      lockTtl: 30,
+      safeMode: 'always',
+      waitTimeoutMs: 20_000,
+      onWaitTimeout: 'throw',
+    });
     const loader = vi.fn(() => 'recovered');
     expect(await other.wrap('boom', loader)).toBe('recovered');
     expect(other.stats().waits).toBe(0);

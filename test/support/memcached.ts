@@ -1,6 +1,8 @@
 // Real memcached processes for integration tests: start, hang (SIGSTOP), kill and restart on the same port.
+
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isAlive, track } from './reaper.js';
@@ -86,6 +88,7 @@ class MemcachedNode implements MemcachedProcess {
     if (!isAlive(this.#spawned.child)) throw new Error(`memcached ${this.address} is not running`);
     this.#spawned.child.kill('SIGSTOP');
     this.#stopped = true;
+    awaitStoppedState(this.#spawned.child.pid as number);
   }
 
   cont(): void {
@@ -288,4 +291,21 @@ async function killAndWait(child: ChildProcess): Promise<void> {
   const exited = once(child, 'exit');
   child.kill('SIGKILL');
   await exited;
+}
+
+/**
+ * kill(SIGSTOP) returns before the kernel has stopped every thread; a request sent in that instant can
+ * still be answered. Wait (briefly, synchronously) until /proc says the process is stopped.
+ */
+function awaitStoppedState(pid: number): void {
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  for (let i = 0; i < 1000; i++) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      if (/\) [Tt] /.test(stat)) return;
+    } catch {
+      return; // no /proc (not Linux) or the process is gone: nothing to wait for
+    }
+    Atomics.wait(pause, 0, 0, 1);
+  }
 }

@@ -1,0 +1,104 @@
+/**
+ * Safe mode for one cache, assembled: the health monitor (for `'auto'`, and for failover routing under
+ * `'always'`), failover placement on the memcached pool, and the cap on concurrent loads. The cache asks
+ * it three questions: lock this miss? run this loader now or queue it? did this error move the key?
+ */
+import { StoreError } from '../errors.js';
+import type { CacheEventEmitter } from '../events.js';
+import type { ResolvedCacheOptions, SafeModeSetting } from '../options.js';
+import { MemcachedStore } from '../store/memcached-store.js';
+import type { Store } from '../store/store.js';
+import { failoverPlacement } from './failover.js';
+import { HealthMonitor } from './health-monitor.js';
+import { LoadLimiter } from './load-limiter.js';
+import type { NodeHealthSnapshot } from './node-health.js';
+
+/** What `cache.safeMode` reports. */
+export interface SafeModeStatus {
+  setting: SafeModeSetting;
+  /** Whether locks, failover and the load cap apply now. */
+  active: boolean;
+  /** Why it is on (the first trouble seen), when `setting` is `'auto'`. */
+  reason: string | undefined;
+  /** Epoch ms when it turned on, or undefined. */
+  since: number | undefined;
+  /** Loader calls queued behind `maxConcurrentLoads`. */
+  queuedLoads: number;
+  maxConcurrentLoads: number;
+  /** Per-node health, when memcached nodes are monitored. */
+  nodes: NodeHealthSnapshot[];
+}
+
+export class SafeModeController {
+  readonly #setting: SafeModeSetting;
+  readonly #monitor: HealthMonitor | undefined;
+  readonly #limiter: LoadLimiter;
+  readonly #gutter: MemcachedStore | undefined;
+  readonly #canFailOver: boolean;
+  readonly #unobserve: (() => void) | undefined;
+
+  constructor(options: ResolvedCacheOptions, store: Store, events: CacheEventEmitter) {
+    this.#setting = options.safeMode;
+    this.#limiter = new LoadLimiter(options.maxConcurrentLoads);
+    this.#canFailOver = options.failover !== 'none';
+    if (options.safeMode === 'off' || !(store instanceof MemcachedStore)) return;
+
+    const monitor = new HealthMonitor(
+      store.nodes,
+      {
+        probeIntervalMs: options.probeIntervalMs,
+        probeTimeoutMs: options.probeTimeoutMs,
+        downAfter: options.downAfter,
+        settleMs: options.settleMs,
+      },
+      events,
+    );
+    if (options.failover === 'gutter') {
+      this.#gutter = new MemcachedStore({ servers: options.gutterServers, opTimeoutMs: options.opTimeoutMs });
+    }
+    store.usePlacement(
+      failoverPlacement(store, monitor, options.failover, options.failoverTtl, this.#gutter),
+    );
+    this.#unobserve = store.observeOutcomes((node, error) => monitor.observe(node, error));
+    this.#monitor = monitor;
+    monitor.start();
+  }
+
+  get active(): boolean {
+    return this.#setting === 'always' || (this.#setting === 'auto' && this.#monitor?.active === true);
+  }
+
+  /** Runs a loader call now, or queued behind the cap while safe mode is on. */
+  limitLoad<T>(task: () => Promise<T>): Promise<T> {
+    return this.active ? this.#limiter.run(task) : task();
+  }
+
+  /** True when the failed call's node is now known down and failover will send the key elsewhere. */
+  canReroute(error: StoreError): boolean {
+    return (
+      this.#canFailOver &&
+      error instanceof StoreError &&
+      error.node !== undefined &&
+      this.#monitor?.isDownById(error.node) === true
+    );
+  }
+
+  status(): SafeModeStatus {
+    const active = this.active;
+    return {
+      setting: this.#setting,
+      active,
+      reason: this.#setting === 'auto' && active ? this.#monitor?.reason : undefined,
+      since: active && this.#monitor ? this.#monitor.since : undefined,
+      queuedLoads: this.#limiter.queued,
+      maxConcurrentLoads: this.#limiter.max,
+      nodes: this.#monitor?.nodes() ?? [],
+    };
+  }
+
+  async close(): Promise<void> {
+    this.#monitor?.stop();
+    this.#unobserve?.();
+    await this.#gutter?.close();
+  }
+}

@@ -1,0 +1,29 @@
+/**
+ * Failover routing: where the keys of a down node go. `'rehash'`: to the next node in their rendezvous
+ * order (only the down node's keys move; they go home when it returns). `'gutter'`: to a separate small
+ * pool. `'none'`: nowhere; they miss and the loader cap protects the database. Copies written away from
+ * home live at most `failoverTtl` seconds, so they cannot linger stale once the owner is back.
+ */
+import type { MemcachedNode } from '../store/memcached-node.js';
+import type { MemcachedStore, Placement, PlacementPolicy } from '../store/memcached-store.js';
+import type { HealthMonitor } from './health-monitor.js';
+
+export type FailoverMode = 'rehash' | 'gutter' | 'none';
+
+export function failoverPlacement(
+  store: MemcachedStore,
+  monitor: HealthMonitor,
+  mode: FailoverMode,
+  failoverTtl: number,
+  gutter: MemcachedStore | undefined,
+): PlacementPolicy {
+  return (routeKey, owner): Placement | null => {
+    if (!monitor.isDown(owner)) return { node: store.nodes[owner] as MemcachedNode };
+    if (mode === 'none') return null;
+    if (mode === 'gutter' && gutter) return { node: gutter.nodeFor(routeKey), maxTtl: failoverTtl };
+    for (const index of store.rank(routeKey)) {
+      if (!monitor.isDown(index)) return { node: store.nodes[index] as MemcachedNode, maxTtl: failoverTtl };
+    }
+    return null;
+  };
+}

@@ -1,0 +1,105 @@
+/**
+ * What we know about one memcached node: up or down (and why), consecutive failures, when it last had
+ * trouble (safe mode settles from there), and its identity (pid, uptime) to notice a restart: a node
+ * that came back empty is as dangerous as a dead one, since all its keys miss at once.
+ */
+import { type StoreError, StoreTimeoutError } from '../errors.js';
+import type { NodeIdentity } from '../store/memcached-node.js';
+
+export type DownReason = 'refused' | 'hung' | 'error';
+export type HealthTransition =
+  | { kind: 'down'; reason: DownReason }
+  | { kind: 'up'; downForMs: number }
+  | { kind: 'restarted'; previousPid: number; pid: number };
+
+export interface NodeHealthSnapshot {
+  node: string;
+  state: 'up' | 'down';
+  reason: DownReason | undefined;
+  consecutiveFailures: number;
+  /** Epoch ms of the last failure, down or restart; -1 if never. */
+  lastTroubleAt: number;
+  pid: number | undefined;
+}
+
+const CONNECTION_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+]);
+
+/** Health evidence in an error: a timeout says "hung", a refused or reset connection "refused" (down at once). */
+export function classifyFailure(error: StoreError): 'timeout' | 'refused' | 'error' | null {
+  if (error instanceof StoreTimeoutError) return 'timeout';
+  if (error.code !== 'E_STORE') return null; // too large, node-down routing: not news about the node
+  const code = (error.cause as { code?: unknown } | undefined)?.code;
+  if (typeof code === 'string' && CONNECTION_CODES.has(code)) return 'refused';
+  // memjs reports its own connect/response timeouts as plain errors.
+  return /timed out/i.test(error.message) ? 'timeout' : 'error';
+}
+
+export class NodeHealth {
+  state: 'up' | 'down' = 'up';
+  reason: DownReason | undefined;
+  consecutiveFailures = 0;
+  lastTroubleAt = Number.NEGATIVE_INFINITY;
+  #downSince = 0;
+  #identity: NodeIdentity | undefined;
+
+  constructor(
+    readonly id: string,
+    private readonly downAfter: number,
+  ) {}
+
+  /** A failed call or probe. Refused connections mark the node down at once; others after `downAfter`. */
+  failure(kind: 'timeout' | 'refused' | 'error', now: number): HealthTransition | null {
+    this.consecutiveFailures++;
+    this.lastTroubleAt = now;
+    if (this.state === 'down') return null;
+    if (kind !== 'refused' && this.consecutiveFailures < this.downAfter) return null;
+    const reason: DownReason = kind === 'timeout' ? 'hung' : kind;
+    this.state = 'down';
+    this.reason = reason;
+    this.#downSince = now;
+    return { kind: 'down', reason };
+  }
+
+  /** An ordinary call succeeded: the node answers, though only a probe can tell whether it restarted. */
+  success(): void {
+    if (this.state === 'up') this.consecutiveFailures = 0;
+  }
+
+  /** A probe answered with the node's identity: up again, and restarted if pid changed or uptime fell. */
+  probed(identity: NodeIdentity, now: number): HealthTransition[] {
+    const transitions: HealthTransition[] = [];
+    const previous = this.#identity;
+    this.#identity = identity;
+    this.consecutiveFailures = 0;
+    if (this.state === 'down') {
+      this.state = 'up';
+      this.reason = undefined;
+      this.lastTroubleAt = now;
+      transitions.push({ kind: 'up', downForMs: now - this.#downSince });
+    }
+    // A new pid, or an uptime that went backwards (same pid reused after a restart): it came back empty.
+    if (previous && (identity.pid !== previous.pid || identity.uptime < previous.uptime)) {
+      this.lastTroubleAt = now;
+      transitions.push({ kind: 'restarted', previousPid: previous.pid, pid: identity.pid });
+    }
+    return transitions;
+  }
+
+  snapshot(): NodeHealthSnapshot {
+    return {
+      node: this.id,
+      state: this.state,
+      reason: this.reason,
+      consecutiveFailures: this.consecutiveFailures,
+      lastTroubleAt: Number.isFinite(this.lastTroubleAt) ? this.lastTroubleAt : -1,
+      pid: this.#identity?.pid,
+    };
+  }
+}
