@@ -12,7 +12,10 @@ describe('with fake timers', () => {
 
   it('ages entries with the faked clock and lets a waiter see the holder’s value', async () => {
     const store = new MemoryStore();
-    const [a, b] = [createCache({ store, ttl: 10, safeMode: 'always' }), createCache({ store, ttl: 10, safeMode: 'always' })];
+    const [a, b] = [
+      createCache({ store, ttl: 10, safeMode: 'always' }),
+      createCache({ store, ttl: 10, safeMode: 'always' }),
+    ];
     const loader = vi.fn(() => new Promise<string>((resolve) => setTimeout(() => resolve('v'), 1000)));
     const both = Promise.all([a.wrap('k', loader), b.wrap('k', loader)]);
     await vi.advanceTimersByTimeAsync(1100);

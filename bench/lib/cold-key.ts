@@ -1,0 +1,127 @@
+/**
+ * Drives cold-key rounds: a group of worker processes, released together with `group.go()`, each
+ * sending N concurrent callers at one key nobody has read yet. Aggregates the workers' reports.
+ */
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { spawnWorkers, type WorkerGroup, type WorkerMessage } from '../../test/support/workers.js';
+import { EXIT_MESSAGE, type RoundPayload, type RoundReport, type Strategy } from './protocol.js';
+import { median, summarize } from './stats.js';
+
+const WORKER_SCRIPT = fileURLToPath(new URL('../workers/cold-key-worker.ts', import.meta.url));
+const ROUND_TIMEOUT_MS = 30_000;
+
+/** One round, all workers together. */
+export interface RoundResult {
+  strategy: Strategy;
+  key: string;
+  processes: number;
+  callers: number;
+  /** Loader calls summed over every process. */
+  loads: number;
+  /** Processes in which the loader ran at least once. */
+  loadingProcesses: number;
+  latency: ReturnType<typeof summarize>;
+  /** Median measured loader duration (the "loader time"). */
+  loaderMs: number;
+  /** p99 latency minus the loader time: what waiting and coordination add. */
+  overheadMs: number;
+  errors: number;
+  wrongValues: number;
+  firstError?: string;
+  /** Spread of the go message's arrival across processes (max - min wall clock), in ms. */
+  releaseSkewMs: number;
+  /** `cache.stats()` differences summed over the processes. */
+  stats?: Record<string, number>;
+}
+
+export class ColdKeyBench {
+  readonly #group: WorkerGroup;
+  readonly #runId = randomBytes(4).toString('hex');
+  #rounds = 0;
+
+  private constructor(group: WorkerGroup) {
+    this.#group = group;
+  }
+
+  /** Spawns `processes` workers connected to `servers` and waits until each is ready. */
+  static async start(processes: number, servers: readonly string[]): Promise<ColdKeyBench> {
+    const group = await spawnWorkers(WORKER_SCRIPT, {
+      count: processes,
+      env: { BENCH_SERVERS: servers.join(',') },
+      readyTimeoutMs: 30_000,
+    });
+    return new ColdKeyBench(group);
+  }
+
+  get processes(): number {
+    return this.#group.count;
+  }
+
+  /** Runs one round on a fresh key and aggregates what the workers report. */
+  async round(strategy: Strategy, callers: number, loaderMs: number, label: string): Promise<RoundResult> {
+    const id = `${this.#runId}-${++this.#rounds}`;
+    const key = `bench:${label}:${this.#runId}:${strategy}:${this.#rounds}`;
+    const payload: RoundPayload = { id, strategy, key, callers, loaderMs };
+    const reports = this.#collect(id);
+    this.#group.go(payload);
+    return aggregate(strategy, key, callers, await reports);
+  }
+
+  /** Asks the workers to close their clients and exit; kills them if they do not. */
+  async close(): Promise<void> {
+    try {
+      for (let i = 0; i < this.#group.count; i++) this.#group.send(i, EXIT_MESSAGE);
+      await this.#group.done(5000);
+    } catch {
+      // done() already killed the stragglers; close() below is idempotent.
+    }
+    await this.#group.close();
+  }
+
+  /** Every worker's report for round `id`; rejects at once when a worker reports a crash. */
+  #collect(id: string): Promise<RoundReport[]> {
+    const isRound = (m: WorkerMessage, i: number, want: number) =>
+      m.type === 'round' && m.id === id && i === want;
+    const all = Promise.all(
+      Array.from({ length: this.#group.count }, (_, want) =>
+        this.#group.waitFor((m, i) => isRound(m, i, want), ROUND_TIMEOUT_MS),
+      ),
+    ).then((hits) => hits.map(({ msg }) => msg as unknown as RoundReport));
+    const crash = this.#group
+      .waitFor((m) => m.type === 'error', ROUND_TIMEOUT_MS + 1000)
+      .then(({ msg, index }) => {
+        throw new Error(`worker ${index} crashed: ${String(msg.message)}\n${String(msg.stack ?? '')}`);
+      });
+    crash.catch(() => {}); // only matters while the round runs; a timeout here is not an error
+    return Promise.race([all, crash]);
+  }
+}
+
+function aggregate(strategy: Strategy, key: string, callers: number, reports: RoundReport[]): RoundResult {
+  const latencies = reports.flatMap((r) => r.latencies);
+  const loaderMs = median(reports.flatMap((r) => r.loaderDurations));
+  const latency = summarize(latencies);
+  const walls = reports.map((r) => r.goWallMs);
+  const stats: Record<string, number> = {};
+  for (const r of reports) {
+    for (const [name, value] of Object.entries(r.stats ?? {})) stats[name] = (stats[name] ?? 0) + value;
+  }
+  const firstError = reports.find((r) => r.firstError)?.firstError;
+  return {
+    strategy,
+    key,
+    processes: reports.length,
+    callers,
+    loads: reports.reduce((sum, r) => sum + r.loads, 0),
+    loadingProcesses: reports.filter((r) => r.loads > 0).length,
+    latency,
+    loaderMs,
+    overheadMs: latency.p99 - loaderMs,
+    errors: reports.reduce((sum, r) => sum + r.errors, 0),
+    wrongValues: reports.reduce((sum, r) => sum + r.wrongValues, 0),
+    ...(firstError === undefined ? {} : { firstError }),
+    releaseSkewMs: Math.max(...walls) - Math.min(...walls),
+    ...(strategy === 'plain' ? {} : { stats }),
+  };
+}

@@ -1,0 +1,272 @@
+/**
+ * Safe mode against real memcached nodes and real worker processes: a node killed under load, hung,
+ * restarted empty, flapping; consistent hashing and failover TTLs on real nodes.
+ */
+import { fileURLToPath } from 'node:url';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { type CacheEvents, createCache } from '../../src/index.js';
+import { toStoreKey } from '../../src/keys.js';
+import { MemcachedStore } from '../../src/store/memcached-store.js';
+import { sleep } from '../support/deferred.js';
+import {
+  type MemcachedProcess,
+  startCluster,
+  startMemcached,
+  stopAllMemcached,
+} from '../support/memcached.js';
+import { killAllWorkers, spawnWorkers } from '../support/workers.js';
+
+const WORKER = fileURLToPath(new URL('../fixtures/steady-worker.ts', import.meta.url));
+afterEach(killAllWorkers);
+afterAll(stopAllMemcached);
+
+const pool = (nodes: MemcachedProcess[]) =>
+  new MemcachedStore({ servers: nodes.map((n) => ({ address: n.address, weight: 1 })), opTimeoutMs: 500 });
+
+interface Report {
+  loads: Record<string, number[]>;
+  errors: number;
+  requests: number;
+  safeModeOnAt: number | null;
+}
+
+/** 4 workers loop over 300 keys; one node is SIGKILLed once the keys are warm; 5 s are watched after. */
+async function killUnderLoad(cacheOptions: object) {
+  const nodes = await startCluster(3);
+  const servers = nodes.map((n) => n.address);
+  const keys = Array.from({ length: 300 }, (_, i) => `item:${i}`);
+  const group = await spawnWorkers(WORKER, {
+    count: 4,
+    env: { SERVERS: servers.join(','), CACHE_OPTIONS: JSON.stringify({ namespace: 'sm', ...cacheOptions }) },
+  });
+  group.go({ keys, concurrency: 4, loaderMs: 20 });
+  await sleep(2500); // every key loaded and cached
+  const victim = 1;
+  const killedAt = Date.now();
+  await nodes[victim]?.kill();
+  await sleep(5000);
+  for (let i = 0; i < group.count; i++) group.send(i, { type: 'stop' });
+  const reports = (await group.done(20_000)).map((r) => r.messages.at(-1) as unknown as Report);
+
+  const router = pool(nodes);
+  const onVictim = new Set(keys.filter((k) => router.ownerIndex(toStoreKey('sm', k)) === victim));
+  await router.close();
+  const loadsAfterKill = new Map<string, number>();
+  for (const r of reports) {
+    for (const [key, times] of Object.entries(r.loads)) {
+      const n = times.filter((t) => t >= killedAt && t < killedAt + 5000).length;
+      if (n) loadsAfterKill.set(key, (loadsAfterKill.get(key) ?? 0) + n);
+    }
+  }
+  await Promise.all(nodes.map((n) => n.close()));
+  return { reports, onVictim, loadsAfterKill, killedAt };
+}
+
+describe('a node SIGKILLed under steady load (4 workers, 3 nodes, 300 keys)', () => {
+  let autoLoads = 0;
+
+  it("with safeMode 'auto': safe mode on in every worker at once, each lost key loaded at most twice, no errors", async () => {
+    const { reports, onVictim, loadsAfterKill, killedAt } = await killUnderLoad({ probeIntervalMs: 500 });
+    expect(onVictim.size).toBeGreaterThan(50);
+    for (const r of reports) {
+      expect(r.errors).toBe(0);
+      expect(r.safeModeOnAt).not.toBeNull();
+      expect((r.safeModeOnAt as number) - killedAt).toBeLessThanOrEqual(2 * 500 + 1000);
+    }
+    const lostKeyLoads = [...onVictim].map((k) => loadsAfterKill.get(k) ?? 0);
+    expect(Math.max(...lostKeyLoads)).toBeLessThanOrEqual(2);
+    // Keys on the surviving nodes were not reloaded: only the dead node's keys moved.
+    const otherReloads = [...loadsAfterKill.keys()].filter((k) => !onVictim.has(k));
+    expect(otherReloads).toEqual([]);
+    autoLoads = lostKeyLoads.reduce((a, b) => a + b, 0);
+    expect(autoLoads).toBeLessThanOrEqual(onVictim.size * 2);
+  });
+
+  it("with safeMode 'off' and failover 'none' the same kill is a stampede: far more loads", async () => {
+    expect(autoLoads).toBeGreaterThan(0); // needs the auto run above
+    const { reports, onVictim, loadsAfterKill } = await killUnderLoad({ safeMode: 'off', failover: 'none' });
+    const offLoads = [...onVictim].reduce((sum, k) => sum + (loadsAfterKill.get(k) ?? 0), 0);
+    for (const r of reports) expect(r.errors).toBe(0); // unprotected, but still never an error
+    expect(offLoads).toBeGreaterThan(autoLoads * 5);
+  });
+});
+
+describe('one process watching its nodes', () => {
+  const collect = (cache: ReturnType<typeof createCache>) => {
+    const events: Array<{ name: keyof CacheEvents; at: number; payload: unknown }> = [];
+    for (const name of ['node:down', 'node:up', 'node:restarted', 'safe-mode:on', 'safe-mode:off'] as const) {
+      cache.on(name, (payload) => events.push({ name, at: Date.now(), payload }));
+    }
+    return events;
+  };
+
+  it('detects a hung (SIGSTOPped) node as down, and no call waits on it longer than the op timeout', async () => {
+    const nodes = await startCluster(3);
+    const cache = createCache({
+      servers: nodes.map((n) => n.address),
+      opTimeoutMs: 200,
+      probeIntervalMs: 300,
+      probeTimeoutMs: 200,
+    });
+    const events = collect(cache);
+    const keys = Array.from({ length: 60 }, (_, i) => `k${i}`);
+    await Promise.all(keys.map((k) => cache.wrap(k, () => k)));
+    nodes[0]?.stop();
+    const durations: number[] = [];
+    const deadline = Date.now() + 1500;
+    while (Date.now() < deadline) {
+      await Promise.all(
+        keys.map(async (k) => {
+          const started = performance.now();
+          expect(await cache.wrap(k, async () => k)).toBe(k);
+          durations.push(performance.now() - started);
+        }),
+      );
+    }
+    expect(events.find((e) => e.name === 'node:down')?.payload).toEqual({
+      node: nodes[0]?.address,
+      reason: 'hung',
+    });
+    expect(cache.safeMode).toMatchObject({ active: true, setting: 'auto' });
+    expect(cache.safeMode.nodes.find((n) => n.node === nodes[0]?.address)?.state).toBe('down');
+    // Bounded by the op timeout (plus loader and scheduling), never by the hung node.
+    expect(Math.max(...durations)).toBeLessThan(200 + 300);
+    nodes[0]?.cont();
+    await cache.close();
+    await Promise.all(nodes.map((n) => n.close()));
+  });
+
+  it('detects a node restarted empty on the same port, turns safe mode on, and off after settleMs', async () => {
+    const nodes = await startCluster(2);
+    const cache = createCache({ servers: nodes.map((n) => n.address), probeIntervalMs: 100, settleMs: 1000 });
+    const events = collect(cache);
+    await vi.waitFor(() => expect(cache.safeMode.nodes.every((n) => n.pid !== undefined)).toBe(true));
+    await nodes[1]?.restart();
+    await vi.waitFor(() => expect(events.map((e) => e.name)).toContain('safe-mode:off'), { timeout: 5000 });
+    const restarted = events.find((e) => e.name === 'node:restarted');
+    const on = events.find((e) => e.name === 'safe-mode:on');
+    const off = events.find((e) => e.name === 'safe-mode:off');
+    expect(restarted?.payload).toMatchObject({ node: nodes[1]?.address, pid: nodes[1]?.pid });
+    expect(on).toBeDefined();
+    expect((off?.at ?? 0) - (restarted?.at ?? 0)).toBeGreaterThanOrEqual(1000 - 50);
+    expect(cache.safeMode.active).toBe(false);
+    await cache.close();
+    await Promise.all(nodes.map((n) => n.close()));
+  });
+
+  it('keeps safe mode on while a node flaps (down, up, down...) instead of toggling it', async () => {
+    const nodes = await startCluster(2);
+    const cache = createCache({ servers: nodes.map((n) => n.address), probeIntervalMs: 150, settleMs: 1200 });
+    const events = collect(cache);
+    await vi.waitFor(() => expect(cache.safeMode.nodes.every((n) => n.pid !== undefined)).toBe(true));
+    for (let i = 0; i < 4; i++) {
+      await nodes[1]?.kill();
+      await sleep(400);
+      await nodes[1]?.restart();
+      await sleep(400);
+    }
+    const during = events.map((e) => e.name);
+    expect(during.filter((n) => n === 'safe-mode:on')).toHaveLength(1);
+    expect(during).not.toContain('safe-mode:off');
+    expect(during.filter((n) => n === 'node:down').length).toBeGreaterThanOrEqual(3);
+    await vi.waitFor(() => expect(cache.safeMode.active).toBe(false), { timeout: 5000 });
+    await cache.close();
+    await Promise.all(nodes.map((n) => n.close()));
+  });
+});
+
+describe('routing on real nodes', () => {
+  it('moves only the dead node’s keys when one of 4 nodes dies (about a quarter)', async () => {
+    const nodes = await startCluster(4);
+    const cache = createCache({ servers: nodes.map((n) => n.address), namespace: 'ch' });
+    const keys = Array.from({ length: 2000 }, (_, i) => `key:${i}`);
+    await Promise.all(keys.map((k) => cache.wrap(k, () => k)));
+    await nodes[2]?.kill();
+    const reloaded: string[] = [];
+    for (const k of keys) {
+      await cache.wrap(k, () => {
+        reloaded.push(k);
+        return k;
+      });
+    }
+    const router = pool(nodes);
+    const owned = keys.filter((k) => router.ownerIndex(toStoreKey('ch', k)) === 2);
+    await router.close();
+    expect(reloaded.sort()).toEqual(owned.sort());
+    expect(reloaded.length / keys.length).toBeGreaterThan(0.18);
+    expect(reloaded.length / keys.length).toBeLessThan(0.32);
+    await cache.close();
+    await Promise.all(nodes.map((n) => n.close()));
+  });
+
+  it('writes failover copies with at most failoverTtl, and sends keys home when the node returns', async () => {
+    const nodes = await startCluster(2);
+    const cache = createCache({
+      servers: nodes.map((n) => n.address),
+      failoverTtl: 1,
+      probeIntervalMs: 100,
+      ttl: 60,
+    });
+    const router = pool(nodes);
+    const key = Array.from({ length: 50 }, (_, i) => `f${i}`).find(
+      (k) => router.ownerIndex(k) === 0,
+    ) as string;
+    await nodes[0]?.kill();
+    expect(await cache.wrap(key, () => 'on-failover')).toBe('on-failover');
+    const survivor = pool([nodes[1] as MemcachedProcess]);
+    expect(await survivor.get(key)).not.toBeNull();
+    await sleep(2100);
+    expect(await survivor.get(key)).toBeNull(); // expired within failoverTtl, though ttl is 60
+    await nodes[0]?.restart();
+    await vi.waitFor(() => expect(cache.safeMode.nodes[0]?.state).toBe('up'), { timeout: 3000 });
+    expect(await cache.wrap(key, () => 'home')).toBe('home');
+    const home = pool([nodes[0] as MemcachedProcess]);
+    expect(await home.get(key)).not.toBeNull();
+    await Promise.all([cache.close(), router.close(), survivor.close(), home.close()]);
+    await Promise.all(nodes.map((n) => n.close()));
+  });
+
+  it("routes a down node's keys to the gutter pool with failover 'gutter'", async () => {
+    const [a, b, gutter] = await startCluster(3);
+    const nodes = [a, b] as MemcachedProcess[];
+    const cache = createCache({
+      servers: nodes.map((n) => n.address),
+      failover: 'gutter',
+      gutterServers: [(gutter as MemcachedProcess).address],
+      probeIntervalMs: 100,
+    });
+    const router = pool(nodes);
+    const key = Array.from({ length: 50 }, (_, i) => `g${i}`).find(
+      (k) => router.ownerIndex(k) === 0,
+    ) as string;
+    await a?.kill();
+    expect(await cache.wrap(key, () => 'in-gutter')).toBe('in-gutter');
+    const gutterStore = pool([gutter as MemcachedProcess]);
+    const survivor = pool([b as MemcachedProcess]);
+    expect(await gutterStore.get(key)).not.toBeNull();
+    expect(await survivor.get(key)).toBeNull();
+    await Promise.all([cache.close(), router.close(), gutterStore.close(), survivor.close()]);
+  });
+});
+
+describe('a single memcached node that dies', () => {
+  it('answers every call from the loader, under the load cap', async () => {
+    const node = await startMemcached();
+    const cache = createCache({ servers: [node.address], maxConcurrentLoads: 2 });
+    await node.kill();
+    let running = 0;
+    let peak = 0;
+    const loader = (v: number) => async () => {
+      peak = Math.max(peak, ++running);
+      await sleep(20);
+      running--;
+      return v;
+    };
+    await cache.wrap('warm', loader(0)); // the first refused call marks the node down
+    expect(cache.safeMode.active).toBe(true);
+    const values = await Promise.all(Array.from({ length: 10 }, (_, i) => cache.wrap(`k${i}`, loader(i))));
+    expect(values).toEqual(Array.from({ length: 10 }, (_, i) => i));
+    expect(peak).toBeLessThanOrEqual(2);
+    await cache.close();
+  });
+});
