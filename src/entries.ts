@@ -25,15 +25,16 @@ export class Entries {
   ) {}
 
   /** The entry, or null when absent or undecodable. Rejects with StoreError when memcached fails. */
-  async read(k: EntryKey): Promise<Envelope | null> {
-    const bytes = await this.store.get(k.storeKey);
-    if (bytes === null) return null;
-    try {
-      return decodeEnvelope(bytes, this.serializer);
-    } catch (error) {
-      this.events.emit('value:corrupt', { key: k.key, error });
-      return null;
-    }
+  read(k: EntryKey): Promise<Envelope | null> {
+    return this.store.get(k.storeKey).then((bytes) => {
+      if (bytes === null) return null;
+      try {
+        return decodeEnvelope(bytes, this.serializer);
+      } catch (error) {
+        this.events.emit('value:corrupt', { key: k.key, error });
+        return null;
+      }
+    });
   }
 
   /** Serializes a fresh entry; throws SerializationError, so a value that cannot be cached is reported clearly. */

@@ -54,15 +54,16 @@ export class ReadThrough {
     this.#deps = deps;
   }
 
-  async fetch<T>(req: ReadRequest<T>, rerouted = false): Promise<T> {
-    const { events, stats } = this.#deps;
-    let found: Envelope | null;
-    try {
-      found = await this.#deps.entries.read(req);
-    } catch (error) {
-      return this.#recover(req, error, null, rerouted);
-    }
+  /** One read-through. Not async: a hit resolves in the read's own continuation (no extra promise). */
+  fetch<T>(req: ReadRequest<T>, rerouted = false): Promise<T> {
+    return this.#deps.entries.read(req).then(
+      (found) => this.#decide(req, found, rerouted),
+      (error: unknown) => this.#recover(req, error, null, rerouted),
+    );
+  }
 
+  #decide<T>(req: ReadRequest<T>, found: Envelope | null, rerouted: boolean): T | Promise<T> {
+    const { events, stats } = this.#deps;
     const now = Date.now();
     if (found && now < found.freshUntil) {
       stats.hits++;

@@ -10,12 +10,19 @@ export class Singleflight<T> {
   run(key: string, fn: () => Promise<T>): { promise: Promise<T>; joined: boolean } {
     const current = this.#inflight.get(key);
     if (current) return { promise: current, joined: true };
-    const promise = fn().finally(() => {
-      // Delete only our own entry: a later call may have started a new flight for the key after us.
-      if (this.#inflight.get(key) === promise) this.#inflight.delete(key);
-    });
+    const promise = fn();
     this.#inflight.set(key, promise);
+    // Registered before any caller awaits, so the entry is gone by the time callers resume.
+    promise.then(
+      () => this.#forget(key, promise),
+      () => this.#forget(key, promise),
+    );
     return { promise, joined: false };
+  }
+
+  /** Deletes only our own entry: a later call may have started a new flight for the key after us. */
+  #forget(key: string, promise: Promise<T>): void {
+    if (this.#inflight.get(key) === promise) this.#inflight.delete(key);
   }
 
   get size(): number {

@@ -17,8 +17,10 @@ export function failoverPlacement(
   failoverTtl: number,
   gutter: MemcachedStore | undefined,
 ): PlacementPolicy {
+  // Reused on every call: the hit path allocates nothing to route.
+  const home: Placement[] = store.nodes.map((node) => ({ node }));
   return (routeKey, owner): Placement | null => {
-    if (!monitor.isDown(owner)) return { node: store.nodes[owner] as MemcachedNode };
+    if (!monitor.isDown(owner)) return home[owner] as Placement;
     if (mode === 'none') return null;
     if (mode === 'gutter' && gutter) return { node: gutter.nodeFor(routeKey), maxTtl: failoverTtl };
     for (const index of store.rank(routeKey)) {

@@ -3,6 +3,7 @@
  * `opTimeoutMs` (memjs can leave a promise pending forever when a server closes a socket cleanly), no
  * resends (a resent `add` that had landed would read as "someone else holds it"), and no logging.
  */
+import type { Socket } from 'node:net';
 import memjs from 'memjs';
 import { StoreError, StoreTimeoutError, ValueTooLargeError } from '../errors.js';
 import { toExptime } from './store.js';
@@ -32,6 +33,7 @@ export class MemcachedNode {
   readonly #client: memjs.Client;
   readonly #timeoutMs: number;
   readonly #onOutcome: MemcachedNodeOptions['onOutcome'];
+  #corked = false;
 
   constructor(options: MemcachedNodeOptions) {
     this.id = options.address.replace(/^[^@]*@/, '');
@@ -52,65 +54,100 @@ export class MemcachedNode {
     });
   }
 
-  async get(key: string): Promise<Buffer | null> {
-    const result = await this.#bounded('get', this.#client.get(key));
-    return result.value ?? null;
-  }
-
-  async set(key: string, value: Buffer, ttlSeconds: number): Promise<void> {
-    await this.#bounded('set', this.#client.set(key, value, { expires: toExptime(ttlSeconds) }));
-  }
-
-  async add(key: string, value: Buffer, ttlSeconds: number): Promise<boolean> {
-    return (
-      (await this.#bounded('add', this.#client.add(key, value, { expires: toExptime(ttlSeconds) }))) === true
+  get(key: string): Promise<Buffer | null> {
+    return this.#request<Buffer | null>('get', this.#timeoutMs, (done) =>
+      this.#client.get(key, (error, value) => done(error, value ?? null)),
     );
   }
 
-  async delete(key: string): Promise<boolean> {
-    return (await this.#bounded('delete', this.#client.delete(key))) === true;
+  set(key: string, value: Buffer, ttlSeconds: number): Promise<void> {
+    return this.#request<void>('set', this.#timeoutMs, (done) =>
+      this.#client.set(key, value, { expires: toExptime(ttlSeconds) }, (error) => done(error, undefined)),
+    );
   }
 
-  async touch(key: string, ttlSeconds: number): Promise<boolean> {
-    return (await this.#bounded('touch', this.#client.touch(key, toExptime(ttlSeconds)))) === true;
+  add(key: string, value: Buffer, ttlSeconds: number): Promise<boolean> {
+    return this.#request<boolean>('add', this.#timeoutMs, (done) =>
+      this.#client.add(key, value, { expires: toExptime(ttlSeconds) }, (error, stored) =>
+        done(error, stored === true),
+      ),
+    );
+  }
+
+  delete(key: string): Promise<boolean> {
+    return this.#request<boolean>('delete', this.#timeoutMs, (done) =>
+      this.#client.delete(key, (error, existed) => done(error, existed === true)),
+    );
+  }
+
+  touch(key: string, ttlSeconds: number): Promise<boolean> {
+    return this.#request<boolean>('touch', this.#timeoutMs, (done) =>
+      this.#client.touch(key, toExptime(ttlSeconds), (error, touched) => done(error, touched === true)),
+    );
   }
 
   /** Asks the node who it is (`stats`: pid, uptime), within `timeoutMs`. */
   probe(timeoutMs: number): Promise<NodeIdentity> {
-    const stats = new Promise<Record<string, string>>((resolve, reject) => {
-      this.#client.stats((error, _server, result) => (error ? reject(error) : resolve(result ?? {})));
-    });
-    return this.#bounded('stats', stats, timeoutMs).then((result) => ({
-      pid: Number(result.pid),
-      uptime: Number(result.uptime),
-    }));
+    return this.#request<NodeIdentity>('stats', timeoutMs, (done) =>
+      this.#client.stats((error, _server, stats) =>
+        done(error, { pid: Number(stats?.pid), uptime: Number(stats?.uptime) }),
+      ),
+    );
   }
 
   close(): void {
     this.#client.close();
   }
 
-  /** Settles within the op timeout whatever memjs does; maps failures to StoreError. */
-  #bounded<T>(operation: string, call: Promise<T>, timeoutMs = this.#timeoutMs): Promise<T> {
+  /**
+   * memjs writes every request to the socket on its own (one syscall each: half the CPU of a hit).
+   * Corking the connected socket until the end of this tick sends the requests issued in the same tick
+   * in one writev. Reaches into memjs 1.3's `servers[0]._socket`; without one, nothing happens.
+   */
+  #batchWrites(): void {
+    if (this.#corked) return;
+    const socket = (this.#client.servers[0] as unknown as { _socket?: Socket })._socket;
+    if (!socket?.writable) return;
+    this.#corked = true;
+    socket.cork();
+    process.nextTick(() => {
+      this.#corked = false;
+      socket.uncork();
+    });
+  }
+
+  /**
+   * Issues one memjs call (its callback form: no promise wrapper per call) and settles within
+   * `timeoutMs` whatever memjs does, mapping failures to StoreError and reporting every outcome.
+   */
+  #request<T>(
+    operation: string,
+    timeoutMs: number,
+    issue: (done: (error: Error | null, value: T) => void) => void,
+  ): Promise<T> {
+    this.#batchWrites();
     return new Promise<T>((resolve, reject) => {
+      let settled = false;
       const timer = setTimeout(() => {
+        settled = true;
         const error = new StoreTimeoutError(operation, this.id, timeoutMs);
         this.#onOutcome?.(this, error);
         reject(error);
       }, timeoutMs);
-      call.then(
-        (value) => {
-          clearTimeout(timer);
-          this.#onOutcome?.(this, null);
-          resolve(value);
-        },
-        (cause: unknown) => {
-          clearTimeout(timer);
-          const error = toStoreError(operation, this.id, cause);
-          this.#onOutcome?.(this, error);
-          reject(error);
-        },
-      );
+      const done = (cause: Error | null, value: T) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        const error = cause ? toStoreError(operation, this.id, cause) : null;
+        this.#onOutcome?.(this, error);
+        if (error) reject(error);
+        else resolve(value);
+      };
+      try {
+        issue(done);
+      } catch (error) {
+        done(error instanceof Error ? error : new Error(String(error)), undefined as T);
+      }
     });
   }
 }

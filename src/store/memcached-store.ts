@@ -37,6 +37,8 @@ export class MemcachedStore implements Store {
   readonly nodes: readonly MemcachedNode[];
   readonly #router: RendezvousRouter;
   readonly #outcomeListeners = new Set<OutcomeListener>();
+  /** Each node's own placement, built once: routing allocates nothing per call. */
+  readonly #home: readonly Placement[];
   #placement: PlacementPolicy | undefined;
 
   constructor(options: MemcachedStoreOptions) {
@@ -52,6 +54,7 @@ export class MemcachedStore implements Store {
           },
         }),
     );
+    this.#home = this.nodes.map((node) => ({ node }));
     this.#router = new RendezvousRouter(
       this.nodes.map((node, i) => ({ id: node.id, weight: options.servers[i]?.weight ?? 1 })),
     );
@@ -122,7 +125,7 @@ export class MemcachedStore implements Store {
 
   #place(operation: string, routeKey: string): Placement {
     const owner = this.#router.pick(routeKey);
-    if (!this.#placement) return { node: this.nodes[owner] as MemcachedNode };
+    if (!this.#placement) return this.#home[owner] as Placement;
     const placement = this.#placement(routeKey, owner);
     if (!placement) throw new NodeDownError(operation, (this.nodes[owner] as MemcachedNode).id);
     return placement;
