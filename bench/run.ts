@@ -13,11 +13,12 @@ import { renderTable, renderTargets } from './lib/report.js';
 import { writeResults } from './lib/results.js';
 import { type BenchServers, openServers } from './lib/servers.js';
 import { hitPath } from './scenarios/hit-path.js';
+import { nodeDeath } from './scenarios/node-death.js';
 import { scaling } from './scenarios/scaling.js';
 import type { Scenario, ScenarioResult } from './scenarios/scenario.js';
 import { stampede } from './scenarios/stampede.js';
 
-const SCENARIOS: readonly Scenario[] = [stampede, hitPath, scaling];
+const SCENARIOS: readonly Scenario[] = [stampede, hitPath, scaling, nodeDeath];
 
 function selectScenarios(only: readonly string[]): Scenario[] {
   if (only.length === 0) return [...SCENARIOS];

@@ -32,17 +32,29 @@ export interface Summary {
   mean: number;
 }
 
-/** n, min, nearest-rank p50/p95/p99, max and mean of a sample. */
+/** n, min, nearest-rank p50/p95/p99, max and mean of a sample (any size: no spread arguments). */
 export function summarize(values: readonly number[]): Summary {
   const n = values.length;
+  if (n === 0)
+    return {
+      n,
+      min: Number.NaN,
+      p50: Number.NaN,
+      p95: Number.NaN,
+      p99: Number.NaN,
+      max: Number.NaN,
+      mean: Number.NaN,
+    };
+  const sorted = Float64Array.from(values).sort();
+  const at = (p: number) => sorted[Math.min(n, Math.max(1, Math.ceil((p / 100) * n))) - 1] as number;
   return {
     n,
-    min: n ? Math.min(...values) : Number.NaN,
-    p50: percentile(values, 50),
-    p95: percentile(values, 95),
-    p99: percentile(values, 99),
-    max: n ? Math.max(...values) : Number.NaN,
-    mean: n ? values.reduce((a, b) => a + b, 0) / n : Number.NaN,
+    min: sorted[0] as number,
+    p50: at(50),
+    p95: at(95),
+    p99: at(99),
+    max: sorted[n - 1] as number,
+    mean: sorted.reduce((a, b) => a + b, 0) / n,
   };
 }
 

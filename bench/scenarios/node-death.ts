@@ -1,0 +1,165 @@
+/**
+ * Node death: 4 worker processes serve steady traffic over 300 keys on 3 memcached nodes; one node is
+ * SIGKILLed once the keys are warm. Counted over the 10 s after the kill: database loads (all of them,
+ * and those of the dead node's keys), errors and request latency, for `safeMode: 'auto'` (monitor,
+ * failover) against `'off'` (no monitor, no failover: the stampede the operators saw), in the same run.
+ */
+import { fileURLToPath } from 'node:url';
+import { MemcachedStore } from '../../dist/index.js';
+import { toStoreKey } from '../../dist/keys.js';
+import { startCluster } from '../../test/support/memcached.js';
+import { spawnWorkers } from '../../test/support/workers.js';
+import { count, ms, ratio } from '../lib/report.js';
+import { summarize } from '../lib/stats.js';
+import type { Scenario, ScenarioContext, ScenarioResult } from './scenario.js';
+
+const WORKER = fileURLToPath(new URL('../../test/fixtures/steady-worker.ts', import.meta.url));
+const DIST = new URL('../../dist/index.js', import.meta.url).href;
+const WORKERS = 4;
+const KEYS = 300;
+const LOADER_MS = 20;
+const NAMESPACE = 'nd';
+
+type Mode = 'auto' | 'off';
+const MODES: Record<Mode, object> = {
+  auto: { safeMode: 'auto', probeIntervalMs: 1000 },
+  off: { safeMode: 'off', failover: 'none' },
+};
+
+interface WorkerReport {
+  loads: Record<string, number[]>;
+  errors: number;
+  requests: number;
+  latencies: number[];
+}
+
+async function runMode(mode: Mode, watchMs: number, ctx: ScenarioContext) {
+  const nodes = await startCluster(3);
+  try {
+    const servers = nodes.map((n) => n.address);
+    const keys = Array.from({ length: KEYS }, (_, i) => `product:${i}`);
+    const group = await spawnWorkers(WORKER, {
+      count: WORKERS,
+      env: {
+        SERVERS: servers.join(','),
+        STAMPEDE_GUARD_MODULE: DIST,
+        REPORT_LATENCIES: '1',
+        CACHE_OPTIONS: JSON.stringify({ namespace: NAMESPACE, ...MODES[mode] }),
+      },
+    });
+    try {
+      group.go({ keys, concurrency: 4, loaderMs: LOADER_MS });
+      await new Promise((resolve) => setTimeout(resolve, 2500)); // warm: every key cached
+      const killedAt = Date.now();
+      await nodes[1]?.kill();
+      ctx.log(`  ${mode}: node ${servers[1]} killed, watching ${watchMs / 1000} s`);
+      await new Promise((resolve) => setTimeout(resolve, watchMs));
+      for (let i = 0; i < WORKERS; i++) group.send(i, { type: 'stop' });
+      const reports = (await group.done(30_000)).map((r) => r.messages.at(-1) as unknown as WorkerReport);
+
+      const router = new MemcachedStore({
+        servers: servers.map((address) => ({ address, weight: 1 })),
+        opTimeoutMs: 100,
+      });
+      const lost = new Set(keys.filter((k) => router.ownerIndex(toStoreKey(NAMESPACE, k)) === 1));
+      await router.close();
+      const inWindow = (t: number) => t >= killedAt && t < killedAt + watchMs;
+      let loads = 0;
+      let lostLoads = 0;
+      let worstKey = 0;
+      const perKey = new Map<string, number>();
+      for (const r of reports) {
+        for (const [key, times] of Object.entries(r.loads)) {
+          const n = times.filter(inWindow).length;
+          loads += n;
+          if (lost.has(key)) lostLoads += n;
+          perKey.set(key, (perKey.get(key) ?? 0) + n);
+        }
+      }
+      for (const n of perKey.values()) worstKey = Math.max(worstKey, n);
+      const latency = summarize(reports.flatMap((r) => r.latencies));
+      return {
+        mode,
+        lostKeys: lost.size,
+        loads,
+        lostLoads,
+        worstKey,
+        errors: reports.reduce((n, r) => n + r.errors, 0),
+        requests: reports.reduce((n, r) => n + r.requests, 0),
+        latency,
+      };
+    } finally {
+      await group.close();
+    }
+  } finally {
+    await Promise.all(nodes.map((n) => n.close()));
+  }
+}
+
+export const nodeDeath: Scenario = {
+  name: 'node-death',
+  description: `${WORKERS} processes, 3 nodes, ${KEYS} keys under steady load; one node SIGKILLed: auto vs off`,
+  async run(ctx: ScenarioContext): Promise<ScenarioResult> {
+    const watchMs = ctx.quick ? 4000 : 10_000;
+    const results = [];
+    for (const mode of ['off', 'auto'] as const) results.push(await runMode(mode, watchMs, ctx));
+    const [off, auto] = results as [Awaited<ReturnType<typeof runMode>>, Awaited<ReturnType<typeof runMode>>];
+    return {
+      name: 'node-death',
+      title: `node-death: ${WORKERS} processes x 4 loops, 3 nodes, ${KEYS} keys, ${LOADER_MS} ms loader; loads in the ${watchMs / 1000} s after one node is SIGKILLed`,
+      config: { workers: WORKERS, keys: KEYS, loaderMs: LOADER_MS, watchMs, modes: MODES },
+      tables: [
+        {
+          headers: [
+            'safeMode',
+            'lost keys',
+            'loads',
+            'lost-key loads',
+            'loads / lost key',
+            'worst key',
+            'requests',
+            'errors',
+            'p50 ms',
+            'p99 ms',
+          ],
+          rows: results.map((r) => [
+            r.mode,
+            String(r.lostKeys),
+            count(r.loads),
+            count(r.lostLoads),
+            (r.lostLoads / r.lostKeys).toFixed(2),
+            String(r.worstKey),
+            count(r.requests),
+            String(r.errors),
+            ms(r.latency.p50),
+            ms(r.latency.p99),
+          ]),
+        },
+      ],
+      targets: [
+        {
+          description: 'auto: each lost key loaded at most twice',
+          pass: auto.worstKey <= 2,
+          actual: `worst key ${auto.worstKey}`,
+        },
+        {
+          description: 'no errors in either mode',
+          pass: auto.errors + off.errors === 0,
+          actual: `auto ${auto.errors}, off ${off.errors}`,
+        },
+        {
+          description: 'auto loads far fewer than off',
+          pass: auto.loads * 5 < off.loads,
+          actual: `${ratio(off.loads / Math.max(1, auto.loads), 1)} fewer (${auto.loads} vs ${off.loads})`,
+        },
+      ],
+      notes: [
+        "off: every request for a dead node's key fails over to the database (coalesced in-process only).",
+        'auto: the first refused call marks the node down; its keys rehash to the next node (failoverTtl)',
+        'under safe- locks, so each lost key is loaded about once cluster-wide.',
+        'Latency includes the 20 ms loader on misses; the run uses dist/ (the tsc build).',
+      ],
+      data: results,
+    };
+  },
+};
