@@ -101,7 +101,7 @@ export interface CacheOptions extends PolicyOptions {
   maxValueBytes?: number;
   /** How values become bytes. @default jsonSerializer */
   serializer?: Serializer;
-  /** Records requested keys and their load cost for warmup (see `src/warmup`). @default none */
+  /** Records requested keys and their load cost for warmup (see `src/warmup`). */
   recorder?: AccessRecorder;
 }
 
