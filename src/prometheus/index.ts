@@ -1,0 +1,135 @@
+/**
+ * Prometheus metrics for stampede-guard caches (`import { registerCacheMetrics } from 'stampede-guard/prometheus'`).
+ * prom-client is an optional peer dependency, loaded only by this entry point. Counters and gauges are
+ * read from `cache.stats()` and `cache.safeMode` when Prometheus scrapes, so serving pays nothing; only
+ * the load-duration histogram listens to an event, and loads are the slow path anyway.
+ */
+import { Counter, register as defaultRegistry, Gauge, Histogram, type Registry } from 'prom-client';
+import type { Cache } from '../cache.js';
+import { InvalidOptionError } from '../errors.js';
+import type { CacheStats } from '../events.js';
+
+export interface CacheMetricsOptions {
+  /** The `cache` label value: tells several caches apart. @default 'default' */
+  name?: string;
+  /** Where the metrics are registered. @default prom-client's global registry */
+  registry?: Registry;
+  /** Prefix of every metric name. @default 'stampede_guard_' */
+  prefix?: string;
+}
+
+type CounterStat = Exclude<keyof CacheStats, 'inflightLoads' | 'queuedLoads' | 'safeModeActive'>;
+
+const COUNTERS: Record<CounterStat, string> = {
+  hits: 'Fresh values served from memcached',
+  staleHits: 'Stale values served (grace, stale-if-error, wait timeout)',
+  misses: 'Reads that found no usable value',
+  loads: 'Loader calls in this process',
+  loadErrors: 'Loader calls that failed',
+  coalesced: 'Calls that joined a call in flight in this process',
+  locksAcquired: 'safe- locks won',
+  locksBusy: 'safe- locks found held by another worker',
+  waits: 'Waits for another worker to load',
+  waitTimeouts: 'Waits that spent their budget',
+  backgroundRefreshes: 'Background refreshes completed (grace, early refresh)',
+  storeErrors: 'memcached calls that failed or timed out',
+  tooLarge: 'Values returned but not stored because too large',
+};
+
+interface Family {
+  caches: Map<string, Cache>;
+}
+
+const families = new WeakMap<Registry, Map<string, Family>>();
+
+/**
+ * Registers the metrics of `cache`. Several caches can share one registry under different `name`s.
+ * Returns a function that unregisters this cache (its series disappear at the next scrape).
+ */
+export function registerCacheMetrics(cache: Cache, options: CacheMetricsOptions = {}): () => void {
+  const name = options.name ?? 'default';
+  const registry = options.registry ?? defaultRegistry;
+  const prefix = options.prefix ?? 'stampede_guard_';
+  if (typeof name !== 'string' || name === '')
+    throw new InvalidOptionError('name', 'a non-empty string', name);
+  if (typeof prefix !== 'string' || !/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(prefix)) {
+    throw new InvalidOptionError('prefix', 'a metric name prefix ([a-zA-Z_:][a-zA-Z0-9_:]*)', prefix);
+  }
+
+  let byPrefix = families.get(registry);
+  if (!byPrefix) families.set(registry, (byPrefix = new Map()));
+  let family = byPrefix.get(prefix);
+  if (!family) {
+    family = { caches: new Map() };
+    byPrefix.set(prefix, family);
+    defineMetrics(registry, prefix, family);
+  }
+  if (family.caches.has(name))
+    throw new InvalidOptionError('name', 'unique per registry (already registered)', name);
+  family.caches.set(name, cache);
+
+  const histogram = registry.getSingleMetric(`${prefix}load_duration_seconds`) as Histogram<
+    'cache' | 'background'
+  >;
+  const onLoad = (e: { durationMs: number; background: boolean }) =>
+    histogram.observe({ cache: name, background: String(e.background) }, e.durationMs / 1000);
+  cache.on('load', onLoad);
+  return () => {
+    cache.off('load', onLoad);
+    family.caches.delete(name);
+  };
+}
+
+function defineMetrics(registry: Registry, prefix: string, family: Family): void {
+  const registers = [registry];
+  for (const [stat, help] of Object.entries(COUNTERS) as Array<[CounterStat, string]>) {
+    new Counter({
+      name: `${prefix}${snake(stat)}_total`,
+      help,
+      labelNames: ['cache'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [name, cache] of family.caches) this.inc({ cache: name }, cache.stats()[stat]);
+      },
+    });
+  }
+  const gauge = (metric: string, help: string, read: (cache: Cache) => number) =>
+    new Gauge({
+      name: `${prefix}${metric}`,
+      help,
+      labelNames: ['cache'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [name, cache] of family.caches) this.set({ cache: name }, read(cache));
+      },
+    });
+  gauge('inflight_loads', 'Loader calls running in this process', (c) => c.stats().inflightLoads);
+  gauge('queued_loads', 'Loader calls queued behind maxConcurrentLoads', (c) => c.stats().queuedLoads);
+  gauge('safe_mode_active', '1 while safe mode is on', (c) => (c.safeMode.active ? 1 : 0));
+  new Gauge({
+    name: `${prefix}node_up`,
+    help: '1 while a memcached node is considered up, 0 while down',
+    labelNames: ['cache', 'node'],
+    registers,
+    collect() {
+      this.reset();
+      for (const [name, cache] of family.caches) {
+        for (const node of cache.safeMode.nodes)
+          this.set({ cache: name, node: node.node }, node.state === 'up' ? 1 : 0);
+      }
+    },
+  });
+  new Histogram({
+    name: `${prefix}load_duration_seconds`,
+    help: 'Loader call duration',
+    labelNames: ['cache', 'background'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers,
+  });
+}
+
+function snake(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+}
