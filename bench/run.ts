@@ -4,11 +4,15 @@
  * (targets missed are reported, not fatal), 1 when it crashed, 2 on bad flags. Every process it starts
  * is stopped on the way out, also on Ctrl+C.
  */
+
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 import { killAllWorkers } from '../test/support/workers.js';
 import { type BenchArgs, parseBenchArgs, USAGE } from './lib/args.js';
 import { commandLine, gitRevision, machineInfo } from './lib/machine.js';
+import { type ResultsFile, renderBenchmarksMarkdown } from './lib/markdown.js';
 import { renderTable, renderTargets } from './lib/report.js';
 import { writeResults } from './lib/results.js';
 import { type BenchServers, openServers } from './lib/servers.js';
@@ -17,8 +21,10 @@ import { nodeDeath } from './scenarios/node-death.js';
 import { scaling } from './scenarios/scaling.js';
 import type { Scenario, ScenarioResult } from './scenarios/scenario.js';
 import { stampede } from './scenarios/stampede.js';
+import { warmupRecorder } from './scenarios/warmup-recorder.js';
 
-const SCENARIOS: readonly Scenario[] = [stampede, hitPath, scaling, nodeDeath];
+const BENCHMARKS_MD = fileURLToPath(new URL('../docs/benchmarks.md', import.meta.url));
+const SCENARIOS: readonly Scenario[] = [stampede, hitPath, scaling, nodeDeath, warmupRecorder];
 
 function selectScenarios(only: readonly string[]): Scenario[] {
   if (only.length === 0) return [...SCENARIOS];
@@ -66,7 +72,9 @@ async function run(args: BenchArgs, argv: readonly string[]): Promise<void> {
     }
 
     const totalSeconds = (performance.now() - t0) / 1000;
-    const file = await writeResults('latest.json', {
+    // Only a full run stands for the project: partial or --quick runs go to a file of their own.
+    const full = !args.quick && args.only.length === 0;
+    const report = {
       date: startedAt.toISOString(),
       command: commandLine(argv),
       argv: process.argv,
@@ -93,7 +101,9 @@ async function run(args: BenchArgs, argv: readonly string[]): Promise<void> {
           },
         ]),
       ),
-    });
+    };
+    const file = await writeResults(full ? 'latest.json' : 'partial.json', report);
+    if (full) await writeFile(BENCHMARKS_MD, renderBenchmarksMarkdown(report as unknown as ResultsFile));
     const missed = results.flatMap((r) =>
       r.targets.filter((t) => !t.pass).map((t) => `${r.name}: ${t.description}`),
     );

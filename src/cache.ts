@@ -72,7 +72,7 @@ export class Cache {
       poll: { minMs: o.pollMinMs, maxMs: o.pollMaxMs, factor: o.pollFactor },
       shouldLock: (policy) => policy.lock || safeMode.active,
       limitLoad: (task) => safeMode.limitLoad(task),
-      canReroute: (error) => safeMode.canReroute(error),
+      shouldRetry: (error) => safeMode.shouldRetry(error),
       ...(o.recorder
         ? { observeCost: (key: string, costMs: number) => o.recorder?.recordCost(key, costMs) }
         : {}),

@@ -9,6 +9,7 @@ export type ErrorCode =
   | 'E_STORE_TIMEOUT'
   | 'E_VALUE_TOO_LARGE'
   | 'E_NODE_DOWN'
+  | 'E_HOTLIST'
   | 'E_SERIALIZE'
   | 'E_CLOSED';
 

@@ -28,4 +28,4 @@ export { jsonSerializer, type Serializer, v8Serializer } from './serializer.js';
 export { MemcachedStore, type MemcachedStoreOptions } from './store/memcached-store.js';
 export { MemoryStore, type MemoryStoreOptions } from './store/memory-store.js';
 export type { Store, StoreCallOptions } from './store/store.js';
-export type { AccessRecorder, Replay } from './warmup/access-recorder.js';
+export * from './warmup/index.js';

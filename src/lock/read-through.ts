@@ -37,8 +37,8 @@ export interface ReadThroughDeps {
   shouldLock(policy: ResolvedPolicy): boolean;
   /** Runs a loader call, under the safe-mode cap on concurrent loads when it applies. */
   limitLoad?<T>(task: () => Promise<T>): Promise<T>;
-  /** Whether a store error moved the key to another node (its node is now known down), so a retry helps. */
-  canReroute?(error: StoreError): boolean;
+  /** Whether a failed store call is worth starting over (failover moved the key, or a stale socket broke). */
+  shouldRetry?(error: StoreError): boolean;
   /** Learns what loading a key costs (from a load here, or from the entry another process stored). */
   observeCost?(key: string, costMs: number): void;
 }
@@ -55,14 +55,14 @@ export class ReadThrough {
   }
 
   /** One read-through. Not async: a hit resolves in the read's own continuation (no extra promise). */
-  fetch<T>(req: ReadRequest<T>, rerouted = false): Promise<T> {
+  fetch<T>(req: ReadRequest<T>, retries = 0): Promise<T> {
     return this.#deps.entries.read(req).then(
-      (found) => this.#decide(req, found, rerouted),
-      (error: unknown) => this.#recover(req, error, null, rerouted),
+      (found) => this.#decide(req, found, retries),
+      (error: unknown) => this.#recover(req, error, null, retries),
     );
   }
 
-  #decide<T>(req: ReadRequest<T>, found: Envelope | null, rerouted: boolean): T | Promise<T> {
+  #decide<T>(req: ReadRequest<T>, found: Envelope | null, retries: number): T | Promise<T> {
     const { events, stats } = this.#deps;
     const now = Date.now();
     if (found && now < found.freshUntil) {
@@ -85,7 +85,7 @@ export class ReadThrough {
     // An entry past grace is still kept while stale-if-error allows: a fallback, never an answer by itself.
     const stale = found && now < found.freshUntil + req.policy.staleIfError * 1000 ? found : null;
     if (!this.#deps.shouldLock(req.policy)) return this.#loadAndStore(req, stale);
-    return this.#lockedLoad(req, stale, found, rerouted);
+    return this.#lockedLoad(req, stale, found, retries);
   }
 
   /** Settles when background refreshes and deferred writes of this moment have settled. */
@@ -97,7 +97,7 @@ export class ReadThrough {
     req: ReadRequest<T>,
     stale: Envelope | null,
     seen: Envelope | null,
-    rerouted: boolean,
+    retries: number,
   ): Promise<T> {
     const { lock, stats, events } = this.#deps;
     const started = Date.now();
@@ -110,7 +110,7 @@ export class ReadThrough {
       try {
         held = await lock.tryAcquire(req.storeKey);
       } catch (error) {
-        return this.#recover(req, error, stale, rerouted);
+        return this.#recover(req, error, stale, retries);
       }
       if (held) return this.#loadHoldingLock(req, held, stale, accept);
 
@@ -129,7 +129,7 @@ export class ReadThrough {
             ...this.#deps.poll,
           });
         } catch (error) {
-          return this.#recover(req, error, stale, rerouted);
+          return this.#recover(req, error, stale, retries);
         }
       }
       events.emit('wait:done', { key: req.key, waitedMs: Date.now() - started, outcome: outcome.kind });
@@ -218,14 +218,14 @@ export class ReadThrough {
   }
 
   /**
-   * memcached failed. If that failure just marked the node down, failover routing now sends the key
-   * elsewhere: start over once. Otherwise load directly (still coalesced in-process) and store without
-   * waiting.
+   * memcached failed. If that failure just marked the node down (failover now sends the key elsewhere)
+   * or a read met a stale connection, start over, at most twice (a reset, then a refusal). Otherwise load
+   * directly (still coalesced in-process) and store without waiting.
    */
-  #recover<T>(req: ReadRequest<T>, error: unknown, stale: Envelope | null, rerouted: boolean): Promise<T> {
+  #recover<T>(req: ReadRequest<T>, error: unknown, stale: Envelope | null, retries: number): Promise<T> {
     if (!(error instanceof StoreError)) throw error;
     this.#storeError(req.key, error.operation, error);
-    if (!rerouted && this.#deps.canReroute?.(error)) return this.fetch(req, true);
+    if (retries < MAX_RETRIES && this.#deps.shouldRetry?.(error)) return this.fetch(req, retries + 1);
     return this.#loadAndStore(req, stale, true);
   }
 
@@ -273,6 +273,9 @@ export class ReadThrough {
     void promise.finally(() => this.#pendingWrites.delete(promise));
   }
 }
+
+/** Fresh starts of one read-through after store failures (see #recover). */
+const MAX_RETRIES = 2;
 
 interface Loaded<T> {
   value: T;

@@ -3,7 +3,7 @@
  * `'always'`), failover placement on the memcached pool, and the cap on concurrent loads. The cache asks
  * it three questions: lock this miss? run this loader now or queue it? did this error move the key?
  */
-import { StoreError } from '../errors.js';
+import type { StoreError } from '../errors.js';
 import type { CacheEventEmitter } from '../events.js';
 import type { ResolvedCacheOptions, SafeModeSetting } from '../options.js';
 import { MemcachedStore } from '../store/memcached-store.js';
@@ -11,7 +11,7 @@ import type { Store } from '../store/store.js';
 import { failoverPlacement } from './failover.js';
 import { HealthMonitor } from './health-monitor.js';
 import { LoadLimiter } from './load-limiter.js';
-import type { NodeHealthSnapshot } from './node-health.js';
+import { classifyFailure, type NodeHealthSnapshot } from './node-health.js';
 
 /** What `cache.safeMode` reports. */
 export interface SafeModeStatus {
@@ -73,14 +73,15 @@ export class SafeModeController {
     return this.active ? this.#limiter.run(task) : task();
   }
 
-  /** True when the failed call's node is now known down and failover will send the key elsewhere. */
-  canReroute(error: StoreError): boolean {
-    return (
-      this.#canFailOver &&
-      error instanceof StoreError &&
-      error.node !== undefined &&
-      this.#monitor?.isDownById(error.node) === true
-    );
+  /**
+   * Whether a call that failed is worth one more try: its node is now known down and failover sends the
+   * key elsewhere, or a read met a connection broken under it (a restarted node; memjs reconnects).
+   * Only reads: a resent `add` that had landed would look like someone else's lock.
+   */
+  shouldRetry(error: StoreError): boolean {
+    if (error.node === undefined) return false;
+    if (this.#canFailOver && this.#monitor?.isDownById(error.node)) return true;
+    return error.operation === 'get' && classifyFailure(error) === 'reset';
   }
 
   status(): SafeModeStatus {

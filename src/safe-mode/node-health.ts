@@ -22,21 +22,23 @@ export interface NodeHealthSnapshot {
   pid: number | undefined;
 }
 
-const CONNECTION_CODES = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'EPIPE',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENOTFOUND',
-]);
+/** Nobody listens there: the node is down, now. */
+const REFUSED_CODES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND']);
+/** An open connection broke: the node died, or restarted and is already back. Evidence, not proof. */
+const RESET_CODES = new Set(['ECONNRESET', 'EPIPE']);
 
-/** Health evidence in an error: a timeout says "hung", a refused or reset connection "refused" (down at once). */
-export function classifyFailure(error: StoreError): 'timeout' | 'refused' | 'error' | null {
+export type FailureKind = 'timeout' | 'refused' | 'reset' | 'error';
+
+/**
+ * Health evidence in an error: a refused connection means down at once; a timeout means hung; a reset
+ * connection or another error counts towards `downAfter`; protocol errors (too large) are no evidence.
+ */
+export function classifyFailure(error: StoreError): FailureKind | null {
   if (error instanceof StoreTimeoutError) return 'timeout';
   if (error.code !== 'E_STORE') return null; // too large, node-down routing: not news about the node
   const code = (error.cause as { code?: unknown } | undefined)?.code;
-  if (typeof code === 'string' && CONNECTION_CODES.has(code)) return 'refused';
+  if (typeof code === 'string' && REFUSED_CODES.has(code)) return 'refused';
+  if (typeof code === 'string' && RESET_CODES.has(code)) return 'reset';
   // memjs reports its own connect/response timeouts as plain errors.
   return /timed out/i.test(error.message) ? 'timeout' : 'error';
 }
@@ -55,12 +57,12 @@ export class NodeHealth {
   ) {}
 
   /** A failed call or probe. Refused connections mark the node down at once; others after `downAfter`. */
-  failure(kind: 'timeout' | 'refused' | 'error', now: number): HealthTransition | null {
+  failure(kind: FailureKind, now: number): HealthTransition | null {
     this.consecutiveFailures++;
     this.lastTroubleAt = now;
     if (this.state === 'down') return null;
     if (kind !== 'refused' && this.consecutiveFailures < this.downAfter) return null;
-    const reason: DownReason = kind === 'timeout' ? 'hung' : kind;
+    const reason: DownReason = kind === 'timeout' ? 'hung' : kind === 'refused' ? 'refused' : 'error';
     this.state = 'down';
     this.reason = reason;
     this.#downSince = now;

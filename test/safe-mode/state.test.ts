@@ -13,6 +13,12 @@ describe('classifyFailure', () => {
   it('tells timeouts, refused connections and non-health errors apart', () => {
     expect(classifyFailure(new StoreTimeoutError('get', 'n:1', 100))).toBe('timeout');
     expect(classifyFailure(refused())).toBe('refused');
+    const reset = new StoreError(
+      'get',
+      'n:1',
+      Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }),
+    );
+    expect(classifyFailure(reset)).toBe('reset');
     expect(
       classifyFailure(new StoreError('get', 'n:1', new Error('socket timed out connecting to server.'))),
     ).toBe('timeout');
@@ -28,6 +34,12 @@ describe('NodeHealth', () => {
     expect(b.failure('timeout', 1)).toBeNull();
     expect(b.failure('timeout', 2)).toEqual({ kind: 'down', reason: 'hung' });
     expect(b.failure('timeout', 3)).toBeNull(); // already down
+  });
+
+  it('takes a reset connection as evidence, not proof (a restarted node is already back)', () => {
+    const h = new NodeHealth('a', 2);
+    expect(h.failure('reset', 1)).toBeNull();
+    expect(h.failure('reset', 2)).toEqual({ kind: 'down', reason: 'error' });
   });
 
   it('resets the failure count on success while up', () => {

@@ -1,0 +1,166 @@
+/**
+ * The recorder the cache reports to: which keys are requested, how often, and what loading them costs.
+ * Memory is bounded by `capacity` whatever the number of distinct keys (weighted Space-Saving), and the
+ * ranking weight is the one warmup cares about: requests x cost, the database time a key's loss costs.
+ *
+ *   const recorder = new HotKeyRecorder({ hotlistFile: '/var/lib/app/hotlist/{host}-{pid}.json' });
+ *   const cache = createCache({ servers, recorder });
+ *   ...
+ *   await cache.close();
+ *   await recorder.close(); // writes the hotlist one last time
+ */
+import { InvalidOptionError } from '../errors.js';
+import type { AccessRecorder, Replay } from './access-recorder.js';
+import { rejectUnknownOptions } from './crawler-options.js';
+import { type HotlistEntry, type HotlistError, isPlainJson, type RankedEntry } from './hotlist-format.js';
+import { byImpact } from './hotlist-reader.js';
+import { HotlistWriter } from './hotlist-writer.js';
+import { type SketchCounter, SpaceSaving } from './space-saving.js';
+
+export interface HotKeyRecorderOptions {
+  /**
+   * Keys tracked at once: the memory bound (about 130 bytes per key, plus its key string and replay).
+   * @default 10000
+   */
+  capacity?: number;
+  /**
+   * Persist the hotlist to this file on an interval and on `close()`. `{pid}` and `{host}` are replaced,
+   * so processes can share a directory (which `readHotlist()` and `cache-warmup` merge). @default none
+   */
+  hotlistFile?: string;
+  /** Milliseconds between hotlist writes; 0 writes only on `flush()` / `close()`. @default 30000 */
+  writeIntervalMs?: number;
+  /** Entries written to the hotlist, highest impact first. @default 2000 */
+  hotlistSize?: number;
+  /** Receives a failed periodic write (the application keeps running). @default a process warning */
+  onWriteError?: (error: HotlistError) => void;
+}
+
+const RECORDER_OPTIONS = ['capacity', 'hotlistFile', 'writeIntervalMs', 'hotlistSize', 'onWriteError'];
+
+/** The weight of a cost sample once a key has many: recent costs count more (the data may grow). */
+const COST_SMOOTHING = 1 / 32;
+
+class HotCounter implements SketchCounter {
+  weight = 0;
+  index = 0;
+  count = 1;
+  /** Smoothed load cost in ms; meaningful once `samples > 0`. */
+  costMs = 0;
+  samples = 0;
+  replay: Replay | undefined;
+
+  constructor(
+    readonly key: string,
+    readonly error: number,
+  ) {}
+}
+
+export class HotKeyRecorder implements AccessRecorder {
+  readonly #sketch: SpaceSaving<HotCounter>;
+  readonly #hotlistSize: number;
+  readonly #writer: HotlistWriter | undefined;
+  // The mean of every cost seen stands in for a key whose own cost is not known yet, so a new key is
+  // weighed like an average one instead of being the first evicted before its cost arrives.
+  #costTotal = 0;
+  #costSamples = 0;
+
+  constructor(options: HotKeyRecorderOptions = {}) {
+    rejectUnknownOptions(options, RECORDER_OPTIONS);
+    const { capacity = 10_000, hotlistSize = 2000, hotlistFile, writeIntervalMs, onWriteError } = options;
+    if (!Number.isInteger(capacity) || capacity < 1 || capacity > 10_000_000) {
+      throw new InvalidOptionError('capacity', 'an integer from 1 to 10000000', capacity);
+    }
+    if (!Number.isInteger(hotlistSize) || hotlistSize < 1) {
+      throw new InvalidOptionError('hotlistSize', 'an integer >= 1', hotlistSize);
+    }
+    this.#sketch = new SpaceSaving(capacity);
+    this.#hotlistSize = hotlistSize;
+    if (hotlistFile !== undefined) {
+      this.#writer = new HotlistWriter(() => this.hotlist(), { hotlistFile, writeIntervalMs, onWriteError });
+    }
+  }
+
+  /** Keys tracked now (never more than `capacity`). */
+  get size(): number {
+    return this.#sketch.size;
+  }
+
+  get capacity(): number {
+    return this.#sketch.capacity;
+  }
+
+  /** The resolved hotlist path, if the recorder persists one. */
+  get hotlistFile(): string | undefined {
+    return this.#writer?.file;
+  }
+
+  recordRequest(key: string, replay: Replay | undefined): void {
+    const sketch = this.#sketch;
+    let counter = sketch.get(key);
+    if (counter === undefined) {
+      counter = new HotCounter(key, sketch.floor());
+      counter.replay = replay;
+      counter.weight = counter.error + this.#priorCostMs();
+      sketch.add(counter);
+      return;
+    }
+    counter.count++;
+    if (counter.replay === undefined) counter.replay = replay;
+    counter.weight = counter.error + counter.count * this.#costOf(counter);
+    sketch.reweigh(counter);
+  }
+
+  recordCost(key: string, costMs: number): void {
+    if (!(costMs >= 0 && costMs < Number.POSITIVE_INFINITY)) return;
+    this.#costTotal += costMs;
+    this.#costSamples++;
+    const counter = this.#sketch.get(key);
+    if (counter === undefined) return; // evicted since its request: it is not among the heavy keys
+    counter.samples++;
+    counter.costMs += (costMs - counter.costMs) * Math.max(1 / counter.samples, COST_SMOOTHING);
+    counter.weight = counter.error + counter.count * counter.costMs;
+    this.#sketch.reweigh(counter);
+  }
+
+  /**
+   * The tracked keys ranked by impact (`count * costMs`), highest first. Counts are those seen since the
+   * key was last admitted to the sketch (a lower bound), so a key's rank never rests on inherited error.
+   */
+  top(limit = Number.POSITIVE_INFINITY): RankedEntry[] {
+    const prior = this.#priorCostMs();
+    const ranked = this.#sketch.counters().map((c): RankedEntry => {
+      const costMs = c.samples > 0 ? c.costMs : prior;
+      return { key: c.key, count: c.count, costMs, replay: c.replay ?? null, impactMs: c.count * costMs };
+    });
+    return ranked.sort(byImpact).slice(0, limit);
+  }
+
+  /** What the hotlist file holds: the top `hotlistSize` entries; replays that JSON would alter are dropped. */
+  hotlist(): HotlistEntry[] {
+    return this.top(this.#hotlistSize).map(({ key, count, costMs, replay }) => ({
+      key,
+      count,
+      costMs: Math.round(costMs * 1000) / 1000,
+      replay: replay?.kind === 'loader' && !isPlainJson(replay.args) ? null : replay,
+    }));
+  }
+
+  /** Writes the hotlist now (no-op without `hotlistFile`). Rejects with `HotlistError`. */
+  async flush(): Promise<void> {
+    await this.#writer?.flush();
+  }
+
+  /** Stops periodic writes and writes the hotlist a last time. Idempotent. */
+  async close(): Promise<void> {
+    await this.#writer?.close();
+  }
+
+  #costOf(counter: HotCounter): number {
+    return counter.samples > 0 ? counter.costMs : this.#priorCostMs();
+  }
+
+  #priorCostMs(): number {
+    return this.#costSamples > 0 ? this.#costTotal / this.#costSamples : 1;
+  }
+}
