@@ -5,7 +5,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import memjs from 'memjs';
-import { createCache } from '../../dist/index.js';
+import { library } from '../lib/library.js';
 import { int, ratio } from '../lib/report.js';
 import { median, round } from '../lib/stats.js';
 import type { Scenario, ScenarioContext, ScenarioResult } from './scenario.js';
@@ -47,7 +47,7 @@ export const hitPath: Scenario = {
       retries: 1,
       expires: TTL_SECONDS,
     });
-    const cache = createCache({ servers: [...ctx.servers], ttl: TTL_SECONDS });
+    const cache = library.createCache({ servers: [...ctx.servers], ttl: TTL_SECONDS });
     try {
       const rawKey = (i: number) => `${prefix}:raw:${i}`;
       const wrapKey = (i: number) => `${prefix}:wrap:${i}`;

@@ -5,10 +5,9 @@
  * failover) against `'off'` (no monitor, no failover: the stampede the operators saw), in the same run.
  */
 import { fileURLToPath } from 'node:url';
-import { MemcachedStore } from '../../dist/index.js';
-import { toStoreKey } from '../../dist/keys.js';
 import { startCluster } from '../../test/support/memcached.js';
 import { spawnWorkers } from '../../test/support/workers.js';
+import { keys as keyFns, library } from '../lib/library.js';
 import { count, ms, ratio } from '../lib/report.js';
 import { summarize } from '../lib/stats.js';
 import type { Scenario, ScenarioContext, ScenarioResult } from './scenario.js';
@@ -57,11 +56,11 @@ async function runMode(mode: Mode, watchMs: number, ctx: ScenarioContext) {
       for (let i = 0; i < WORKERS; i++) group.send(i, { type: 'stop' });
       const reports = (await group.done(30_000)).map((r) => r.messages.at(-1) as unknown as WorkerReport);
 
-      const router = new MemcachedStore({
+      const router = new library.MemcachedStore({
         servers: servers.map((address) => ({ address, weight: 1 })),
         opTimeoutMs: 100,
       });
-      const lost = new Set(keys.filter((k) => router.ownerIndex(toStoreKey(NAMESPACE, k)) === 1));
+      const lost = new Set(keys.filter((k) => router.ownerIndex(keyFns.toStoreKey(NAMESPACE, k)) === 1));
       await router.close();
       const inWindow = (t: number) => t >= killedAt && t < killedAt + watchMs;
       let loads = 0;

@@ -5,7 +5,11 @@
  */
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type CacheStats, createCache, MemcachedStore } from '../../dist/index.js';
+import type { CacheStats } from '../../src/index.js';
+import { library } from '../lib/library.js';
+
+const { createCache, MemcachedStore } = library;
+
 import { finish, onGo, onMessage, ready, report, workerIndex } from '../../test/support/worker-runtime.js';
 import type { RoundPayload, RoundReport, Strategy } from '../lib/protocol.js';
 
