@@ -11,6 +11,8 @@ import {
   type CacheStats,
   emptyStats,
 } from './events.js';
+import { type CacheMiddleware, createCacheMiddleware } from './express/middleware.js';
+import type { ResponseCacheOptions } from './express/options.js';
 import { argumentsKey, toStoreKey } from './keys.js';
 import type { Loader } from './loader-context.js';
 import { ReadThrough } from './lock/read-through.js';
@@ -117,6 +119,14 @@ export class Cache {
       this.#events.emit('coalesced', { key });
     }
     return flight.promise as Promise<T>;
+  }
+
+  /**
+   * Express middleware caching whole GET/HEAD responses with `wrap()`'s protocol: one request renders a
+   * missing page, the others wait for it (see docs/express.md). Usable app-wide or per route.
+   */
+  middleware(options?: ResponseCacheOptions): CacheMiddleware {
+    return createCacheMiddleware(this, options, this.#options.policy);
   }
 
   /**

@@ -12,6 +12,7 @@ export {
   WaitTimeoutError,
 } from './errors.js';
 export type { CacheEventName, CacheEvents, CacheStats } from './events.js';
+export * from './express/index.js';
 export type { Loader, LoaderContext } from './loader-context.js';
 export type {
   CacheOptions,

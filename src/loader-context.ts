@@ -8,6 +8,11 @@ import { InvalidOptionError } from './errors.js';
 export interface LoaderContext {
   /** The key as given to `wrap()`. */
   readonly key: string;
+  /**
+   * True for a background refresh (grace, early refresh): the call that found the stale value has been
+   * answered already, so the loader must not rely on anything tied to it (a request, a response).
+   */
+  readonly background: boolean;
   /** Seconds this value stays fresh, instead of the call's `ttl`. */
   setTtl(seconds: number): void;
   /** Return the value to this load's callers without storing it. */
@@ -21,7 +26,10 @@ export class LoaderDirectives implements LoaderContext {
   ttl: number | undefined;
   store = true;
 
-  constructor(readonly key: string) {}
+  constructor(
+    readonly key: string,
+    readonly background: boolean,
+  ) {}
 
   setTtl(seconds: number): void {
     if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds <= 0) {

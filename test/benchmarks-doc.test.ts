@@ -10,6 +10,8 @@ describe('docs/benchmarks.md', () => {
     ) as ResultsFile;
     const doc = readFileSync(new URL('../docs/benchmarks.md', import.meta.url), 'utf8');
     expect(doc).toBe(renderBenchmarksMarkdown(json));
-    expect(Object.keys(json.scenarios)).toEqual(expect.arrayContaining(['stampede', 'hit-path', 'scaling', 'node-death']));
+    expect(Object.keys(json.scenarios)).toEqual(
+      expect.arrayContaining(['stampede', 'hit-path', 'scaling', 'node-death']),
+    );
   });
 });

@@ -17,6 +17,13 @@ describe('examples', () => {
     expect(stdout).toContain('still 1 query (a hit)');
   });
 
+  it('express: 4 cluster workers absorb 100 concurrent requests for a cold page with one render', async () => {
+    const { stdout } = await example('examples/express/cluster.ts', '--stampede');
+    // Late arrivals may find the page stored already (HIT) instead of waiting for it (WAIT).
+    expect(stdout, stdout).toMatch(/a cold page: \{[^}]*\bMISS: 1\b/);
+    expect(stdout).toContain('(total 1 )');
+  });
+
   it('metrics: a scrape returns the stampede_guard series', async () => {
     const { stdout } = await example('examples/metrics/server.ts');
     expect(stdout).toMatch(/stampede_guard_loads_total\{cache="products"\} 10/);

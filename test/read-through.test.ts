@@ -337,6 +337,19 @@ describe('the loader context and the warmup seam', () => {
     await expect(cache.wrap('bad', (ctx) => ctx.setTtl(-1))).rejects.toThrow(/`setTtl\(\)`/);
   });
 
+  it('tells a loader whether it runs in the background (the caller was answered already)', async () => {
+    const cache = make(new MemoryStore(), { ttl: 0.05, grace: 60 });
+    const seen: boolean[] = [];
+    const loader = (ctx: { background: boolean }) => {
+      seen.push(ctx.background);
+      return 'v';
+    };
+    await cache.wrap('k', loader);
+    await sleep(80);
+    await cache.wrap('k', loader); // stale in grace: answered, refreshed behind
+    await vi.waitFor(() => expect(seen).toEqual([false, true]));
+  });
+
   it('tells the recorder every request, how to replay cached() calls, and what loads cost', async () => {
     const requests: unknown[] = [];
     const costs: Array<[string, number]> = [];

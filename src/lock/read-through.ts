@@ -187,7 +187,7 @@ export class ReadThrough {
 
   async #runLoader<T>(req: ReadRequest<T>, stale: Envelope | null, background: boolean): Promise<Loaded<T>> {
     const { stats, events } = this.#deps;
-    const directives = new LoaderDirectives(req.key);
+    const directives = new LoaderDirectives(req.key, background);
     const started = performance.now();
     stats.loads++;
     stats.inflightLoads++;

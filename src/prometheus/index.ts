@@ -56,8 +56,8 @@ export function registerCacheMetrics(cache: Cache, options: CacheMetricsOptions 
     throw new InvalidOptionError('prefix', 'a metric name prefix ([a-zA-Z_:][a-zA-Z0-9_:]*)', prefix);
   }
 
-  let byPrefix = families.get(registry);
-  if (!byPrefix) families.set(registry, (byPrefix = new Map()));
+  const byPrefix = families.get(registry) ?? new Map<string, Family>();
+  families.set(registry, byPrefix);
   let family = byPrefix.get(prefix);
   if (!family) {
     family = { caches: new Map() };

@@ -1,0 +1,174 @@
+/**
+ * Options of the response-caching middleware (`cache.middleware()`), their defaults and validation.
+ * The read-through options (`ttl`, `grace`, `lock`, `waitTimeoutMs`, ...) are `wrap()`'s, over the cache's.
+ */
+import type { Request } from 'express';
+import { InvalidOptionError } from '../errors.js';
+import { type ResolvedPolicy, resolveWrapOptions, type WrapOptions } from '../options.js';
+
+/** What a response that sets cookies becomes: not stored (`'pass'`), or stored without its `Set-Cookie`. */
+export type SetCookiePolicy = 'pass' | 'strip';
+
+export interface ResponseCacheOptions extends WrapOptions {
+  /**
+   * Take the `safe-` lock on a miss, so a page renders once cluster-wide while the other requests wait
+   * (what nginx's `proxy_cache_lock` does). Pages are expensive; unlike `wrap()`, this is on by default.
+   * @default true
+   */
+  lock?: boolean;
+  /**
+   * The cache key of a request (stored as `http:<key>`), or `false` to serve it without the cache. Include
+   * everything the response depends on: the host when one app serves several sites, a user's role, ...
+   * @default the path and the query with its parameters sorted, e.g. `/list?a=1&b=2`: never the host
+   */
+  key?: (req: Request) => string | false;
+  /**
+   * Request headers whose (normalised) values are part of the key. A response that declares `Vary` on a
+   * header not listed here is not stored. With `compression()` *behind* the middleware, list
+   * `'accept-encoding'`; in front of it (recommended) nothing is needed.
+   * @default []
+   */
+  vary?: string[];
+  /** Response statuses that are stored; 5xx never are. @default [200, 203, 204, 301, 404, 410] */
+  statuses?: number[];
+  /** Largest body stored, in bytes; larger responses are served in full but not stored. @default 524288 */
+  maxBodyBytes?: number;
+  /**
+   * Take the TTL from the response's `Cache-Control` `s-maxage` (else `max-age`); 0 means not stored.
+   * `private`, `no-store` and `no-cache` are honoured whatever this says. @default false
+   */
+  respectCacheControl?: boolean;
+  /** Serve requests carrying `Authorization` without the cache. @default true */
+  bypassAuthorization?: boolean;
+  /** Serve requests carrying cookies without the cache (their response may depend on them). @default true */
+  bypassCookies?: boolean;
+  /**
+   * Serve requests carrying `X-Forwarded-Host`, `X-Forwarded-Server`, `X-Host` or a `Forwarded: host=`
+   * without the cache: an app that trusts them could render a page for a host the client chose, which
+   * the key (without host) would then share. Set false when a trusted proxy always sets them itself.
+   * @default true
+   */
+  bypassForwardedHost?: boolean;
+  /** A response with `Set-Cookie`: not stored, or stored and shared without its cookies. @default 'pass' */
+  setCookie?: SetCookiePolicy;
+  /**
+   * Seconds a "not cacheable" marker is kept after a response turned out uncacheable (not for 5xx or
+   * aborted renders), so requests everywhere render at once instead of queueing on the lock one by one
+   * (Varnish's hit-for-pass). 0 disables the marker. @default 5
+   */
+  passTtl?: number;
+  /** Let a request's `Cache-Control: no-cache` / `Pragma: no-cache` bypass the cache. @default false */
+  clientBypass?: boolean;
+}
+
+export interface ResolvedResponseCacheOptions {
+  key: ((req: Request) => string | false) | undefined;
+  vary: string[];
+  statuses: ReadonlySet<number>;
+  maxBodyBytes: number;
+  respectCacheControl: boolean;
+  bypassAuthorization: boolean;
+  bypassCookies: boolean;
+  bypassForwardedHost: boolean;
+  setCookie: SetCookiePolicy;
+  passTtl: number;
+  clientBypass: boolean;
+  /** The read-through options as given, for `wrapWithReplay()`. */
+  wrap: WrapOptions;
+  /** The effective read-through policy (the cache's, overridden by the given options). */
+  policy: ResolvedPolicy;
+}
+
+const WHERE = 'middleware().';
+const OWN_KEYS = new Set([
+  'key',
+  'vary',
+  'statuses',
+  'maxBodyBytes',
+  'respectCacheControl',
+  'bypassAuthorization',
+  'bypassCookies',
+  'bypassForwardedHost',
+  'setCookie',
+  'passTtl',
+  'clientBypass',
+]);
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9a-z-]+$/;
+
+/** Validates middleware options over the cache's policy. Throws `InvalidOptionError` (a TypeError). */
+export function resolveResponseCacheOptions(
+  input: ResponseCacheOptions | undefined,
+  base: ResolvedPolicy,
+): ResolvedResponseCacheOptions {
+  if (input !== undefined && (typeof input !== 'object' || input === null || Array.isArray(input))) {
+    throw new InvalidOptionError('middleware()', 'an object', input);
+  }
+  const o: ResponseCacheOptions = { ...input };
+  const wrap: WrapOptions = { lock: true };
+  for (const [name, value] of Object.entries(o)) {
+    if (!OWN_KEYS.has(name)) (wrap as Record<string, unknown>)[name] = value;
+  }
+  const policy = resolveWrapOptions(wrap, base, WHERE); // rejects unknown names too
+
+  o.vary ??= [];
+  o.statuses ??= [200, 203, 204, 301, 404, 410];
+  o.maxBodyBytes ??= 512 * 1024;
+  o.respectCacheControl ??= false;
+  o.bypassAuthorization ??= true;
+  o.bypassCookies ??= true;
+  o.bypassForwardedHost ??= true;
+  o.setCookie ??= 'pass';
+  o.passTtl ??= 5;
+  o.clientBypass ??= false;
+
+  if (o.key !== undefined && typeof o.key !== 'function') {
+    throw new InvalidOptionError(`${WHERE}key`, 'a function returning a string or false', o.key);
+  }
+  if (
+    !Array.isArray(o.vary) ||
+    !o.vary.every((h) => typeof h === 'string' && HEADER_NAME.test(h.toLowerCase()))
+  ) {
+    throw new InvalidOptionError(`${WHERE}vary`, 'an array of header names', o.vary);
+  }
+  if (!Array.isArray(o.statuses) || !o.statuses.every((s) => Number.isInteger(s) && s >= 200 && s <= 499)) {
+    throw new InvalidOptionError(
+      `${WHERE}statuses`,
+      'an array of statuses from 200 to 499 (never 5xx)',
+      o.statuses,
+    );
+  }
+  if (!Number.isInteger(o.maxBodyBytes) || o.maxBodyBytes < 0) {
+    throw new InvalidOptionError(`${WHERE}maxBodyBytes`, 'an integer from 0', o.maxBodyBytes);
+  }
+  for (const name of [
+    'respectCacheControl',
+    'bypassAuthorization',
+    'bypassCookies',
+    'bypassForwardedHost',
+    'clientBypass',
+  ] as const) {
+    if (typeof o[name] !== 'boolean') throw new InvalidOptionError(`${WHERE}${name}`, 'a boolean', o[name]);
+  }
+  if (o.setCookie !== 'pass' && o.setCookie !== 'strip') {
+    throw new InvalidOptionError(`${WHERE}setCookie`, "one of 'pass', 'strip'", o.setCookie);
+  }
+  if (typeof o.passTtl !== 'number' || !Number.isFinite(o.passTtl) || o.passTtl < 0 || o.passTtl > 3600) {
+    throw new InvalidOptionError(`${WHERE}passTtl`, 'a finite number from 0 to 3600', o.passTtl);
+  }
+
+  return {
+    key: o.key,
+    vary: [...new Set(o.vary.map((h) => h.toLowerCase()))],
+    statuses: new Set(o.statuses),
+    maxBodyBytes: o.maxBodyBytes,
+    respectCacheControl: o.respectCacheControl,
+    bypassAuthorization: o.bypassAuthorization,
+    bypassCookies: o.bypassCookies,
+    bypassForwardedHost: o.bypassForwardedHost,
+    setCookie: o.setCookie,
+    passTtl: o.passTtl,
+    clientBypass: o.clientBypass,
+    wrap,
+    policy,
+  };
+}

@@ -1,0 +1,79 @@
+/**
+ * Counters and events of one middleware: how each response was served and why pages were not stored.
+ * The read-through events of the keys (`hit`, `miss`, `load`, `lock:*`, `wait:*`, ...) are the cache's,
+ * under keys starting with `http:`.
+ */
+import { EventEmitter } from 'node:events';
+import type { CacheStatus } from './record.js';
+import type { BypassReason } from './request-policy.js';
+import type { NotStoredReason } from './response-policy.js';
+
+export interface ResponseCacheEvents {
+  /** A request was answered (or handed to the handlers, for MISS and BYPASS). */
+  response: { key: string | undefined; url: string; cacheStatus: CacheStatus; reason?: BypassReason };
+  /** A render of this process was not stored (or stored as a "not cacheable" marker). */
+  'not-stored': { key: string; url: string; reason: NotStoredReason };
+}
+
+export interface ResponseCacheStats {
+  hit: number;
+  stale: number;
+  miss: number;
+  wait: number;
+  bypass: number;
+  /** BYPASS responses by reason. */
+  bypassed: Partial<Record<BypassReason, number>>;
+  /** Renders of this process not stored, by reason. */
+  notStored: Partial<Record<NotStoredReason, number>>;
+}
+
+export class ResponseCacheMonitor {
+  readonly #emitter = new EventEmitter();
+  readonly #stats: ResponseCacheStats = {
+    hit: 0,
+    stale: 0,
+    miss: 0,
+    wait: 0,
+    bypass: 0,
+    bypassed: {},
+    notStored: {},
+  };
+
+  served(event: ResponseCacheEvents['response']): void {
+    const s = this.#stats;
+    s[event.cacheStatus.toLowerCase() as 'hit' | 'stale' | 'miss' | 'wait' | 'bypass']++;
+    if (event.reason) s.bypassed[event.reason] = (s.bypassed[event.reason] ?? 0) + 1;
+    this.#emit('response', event);
+  }
+
+  notStored(event: ResponseCacheEvents['not-stored']): void {
+    this.#stats.notStored[event.reason] = (this.#stats.notStored[event.reason] ?? 0) + 1;
+    this.#emit('not-stored', event);
+  }
+
+  stats(): ResponseCacheStats {
+    const s = this.#stats;
+    return { ...s, bypassed: { ...s.bypassed }, notStored: { ...s.notStored } };
+  }
+
+  on<K extends keyof ResponseCacheEvents>(name: K, listener: (event: ResponseCacheEvents[K]) => void): void {
+    this.#emitter.on(name, listener);
+  }
+
+  off<K extends keyof ResponseCacheEvents>(name: K, listener: (event: ResponseCacheEvents[K]) => void): void {
+    this.#emitter.off(name, listener);
+  }
+
+  /** A throwing listener must not break a response: its error becomes a process warning. */
+  #emit<K extends keyof ResponseCacheEvents>(name: K, event: ResponseCacheEvents[K]): void {
+    if (this.#emitter.listenerCount(name) === 0) return;
+    try {
+      this.#emitter.emit(name, event);
+    } catch (error) {
+      process.emitWarning(
+        `stampede-guard: a '${name}' listener threw: ${String(error)}`,
+        'StampedeGuardWarning',
+      );
+    }
+  }
+}

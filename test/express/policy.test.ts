@@ -1,0 +1,136 @@
+/**
+ * The middleware's decisions without a server: option validation, keys, which responses are stored and
+ * which of their headers, and that express stays a type-only (optional peer) dependency.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import type { OutgoingHttpHeaders } from 'node:http';
+import { afterAll, describe, expect, it } from 'vitest';
+import { resolveResponseCacheOptions } from '../../src/express/options.js';
+import { defaultKey } from '../../src/express/request-policy.js';
+import { judgeHead } from '../../src/express/response-policy.js';
+import { createCache, InvalidOptionError, MemoryStore, type ResponseCacheOptions } from '../../src/index.js';
+
+const cache = createCache({ store: new MemoryStore(), safeMode: 'off' });
+afterAll(() => cache.close());
+const resolved = (options: ResponseCacheOptions = {}) =>
+  resolveResponseCacheOptions(options, {
+    ttl: 60,
+    grace: 0,
+    staleIfError: 0,
+    beta: 0,
+    waitTimeoutMs: 10_000,
+    onWaitTimeout: 'load',
+    lock: false,
+  });
+
+describe('options', () => {
+  it.each([
+    [{ statuses: [200, 500] }, 'middleware().statuses'],
+    [{ maxBodyBytes: -1 }, 'middleware().maxBodyBytes'],
+    [{ passTtl: Number.NaN }, 'middleware().passTtl'],
+    [{ setCookie: 'keep' }, 'middleware().setCookie'],
+    [{ vary: ['accept encoding'] }, 'middleware().vary'],
+    [{ key: 'url' }, 'middleware().key'],
+    [{ bypassCookies: 'no' }, 'middleware().bypassCookies'],
+    [{ ttl: -1 }, 'middleware().ttl'],
+    [{ onWaitTimeout: 'wait' }, 'middleware().onWaitTimeout'],
+    [{ maxAge: 10 }, 'middleware().maxAge'],
+  ])('%j is a TypeError naming %s', (options, name) => {
+    const attempt = () => cache.middleware(options as ResponseCacheOptions);
+    expect(attempt).toThrow(InvalidOptionError);
+    expect(attempt).toThrow(TypeError);
+    expect(attempt).toThrow(`\`${name}\``);
+  });
+
+  it('inherits the cache policy and overrides it per middleware', () => {
+    const o = resolveResponseCacheOptions({ grace: 30 }, { ...resolved().policy, ttl: 120 });
+    expect(o.policy).toMatchObject({ ttl: 120, grace: 30, lock: true });
+    expect(o.wrap).toEqual({ lock: true, grace: 30 }); // pages lock by default
+    expect(resolveResponseCacheOptions({ lock: false }, resolved().policy).policy.lock).toBe(false);
+    expect([...o.statuses]).toEqual([200, 203, 204, 301, 404, 410]);
+  });
+});
+
+describe('default key', () => {
+  it.each([
+    ['/a', '/a'],
+    ['/a?', '/a'],
+    ['/a?b=2&a=1', '/a?a=1&b=2'],
+    ['/a?b=%32&a=1', '/a?a=1&b=2'],
+    ['/a?q=x+y&q=z%20w', '/a?q=x+y&q=z+w'],
+    ['/a?flag', '/a?flag='],
+    ['/A/b/', '/A/b/'],
+  ])('%s → %s', (url, key) => expect(defaultKey(url)).toBe(key));
+});
+
+describe('judging a response head', () => {
+  const o = resolved({ respectCacheControl: true, vary: ['accept-language'] });
+  const judge = (status: number, headers: OutgoingHttpHeaders, upstream: OutgoingHttpHeaders = {}) =>
+    judgeHead(status, headers, upstream, o);
+
+  it('stores only what the cached part of the stack added', () => {
+    const upstream = {
+      'x-powered-by': 'Express',
+      'access-control-allow-origin': 'https://a.example',
+      vary: 'Origin',
+    };
+    const verdict = judge(
+      200,
+      {
+        ...upstream,
+        'content-type': 'text/html',
+        'content-length': 5,
+        'set-cookie': undefined,
+        etag: 'W/"1"',
+        vary: 'Origin, Accept-Language',
+      },
+      upstream,
+    );
+    expect(verdict).toEqual({
+      status: 200,
+      ttl: undefined,
+      headers: [
+        ['vary', 'Origin, Accept-Language'],
+        ['content-type', 'text/html'],
+        ['etag', 'W/"1"'],
+      ],
+    });
+  });
+
+  it('lets a cookie set in front (a session) through, and refuses one set behind', () => {
+    const session = { 'set-cookie': ['sid=1'] };
+    expect(judge(200, { ...session }, session)).toMatchObject({ status: 200 });
+    expect(judge(200, { 'set-cookie': ['sid=1', 'theme=dark'] }, session)).toEqual({
+      notStored: 'set-cookie',
+    });
+  });
+
+  it.each([
+    [503, {}, 'server-error'],
+    [302, {}, 'status'],
+    [200, { 'cache-control': 'public, private="set-cookie"' }, 'private'],
+    [200, { 'cache-control': 'NO-STORE' }, 'no-store'],
+    [200, { 'cache-control': ['public', 'no-cache'] }, 'no-cache'],
+    [200, { vary: '*' }, 'vary'],
+    [200, { vary: 'Accept-Language, User-Agent' }, 'vary'],
+    [200, { 'cache-control': 'max-age=0' }, 'max-age'],
+    [200, { 'cache-control': 'max-age=60, s-maxage=0' }, 'max-age'],
+  ])('%i %j is not stored: %s', (status, headers, reason) => {
+    expect(judge(status, headers as OutgoingHttpHeaders)).toEqual({ notStored: reason });
+  });
+
+  it('takes the TTL from s-maxage before max-age', () => {
+    expect(judge(200, { 'cache-control': 'max-age=10, s-maxage="30"' })).toMatchObject({ ttl: 30 });
+    expect(judge(200, { 'cache-control': 'public, max-age=10' })).toMatchObject({ ttl: 10 });
+  });
+});
+
+describe('packaging', () => {
+  it('never imports express at run time (it is an optional peer dependency)', () => {
+    const dir = new URL('../../src/express/', import.meta.url);
+    for (const file of readdirSync(dir)) {
+      const source = readFileSync(new URL(file, dir), 'utf8');
+      expect(source, file).not.toMatch(/^import (?!type )[^;]*from 'express'/m);
+    }
+  });
+});
