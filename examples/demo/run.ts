@@ -1,116 +1,110 @@
 /**
- * `npm run demo`: the operators' story, played on this machine. A cluster of worker processes serves
- * requests through memcached over a slow database, once with a plain cache-aside and once with
- * stampede-guard, and a table compares what the database saw.
+ * `npm run demo`: the operators' story, played on this machine. Four Express workers serve product pages
+ * from one shared, slow database through memcached (3 local nodes on free ports): once with a plain
+ * cache-aside, once with stampede-guard, through a cold-key stampede, a node dying under load, a node
+ * restarting empty, and a go-live after memcached lost everything. A table compares what the database saw.
  *
- * Starts its own memcached nodes on free loopback ports (or uses MEMCACHED_SERVERS) and stops every
- * process it started. `--quick` runs shorter scenarios (used by CI).
+ * Every process it starts is stopped on the way out. `--quick` plays shorter phases (CI runs it).
  */
 import { execFileSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { startCluster, stopAllMemcached } from '../../test/support/memcached.js';
-import { killAllWorkers, spawnWorkers } from '../../test/support/workers.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { stopAllMemcached } from '../../test/support/memcached.js';
+import { killAllWorkers } from '../../test/support/workers.js';
+import { startDatabase } from './database.js';
+import { type Mode, type Outcome, SCENARIOS } from './scenarios.js';
 
-const WORKER = fileURLToPath(new URL('./worker.ts', import.meta.url));
 const quick = process.argv.includes('--quick');
-const WORKERS = 4;
-
-interface Row {
-  scenario: string;
-  mode: string;
-  requests: number;
-  queries: number;
-  p50: number;
-  p99: number;
-  errors: number;
-}
+const MODES: readonly Mode[] = ['unprotected', 'stampede-guard'];
+const QUERY_MS = 50;
 
 function requireMemcached(): void {
-  if (process.env.MEMCACHED_SERVERS) return;
   try {
     execFileSync('memcached', ['-V'], { stdio: 'ignore' });
   } catch {
     console.error(
-      'memcached is not installed: run `sudo apt-get install -y memcached` (or set MEMCACHED_SERVERS)',
+      'memcached is not installed: run `sudo apt-get install -y memcached`, then `npm run demo` again',
     );
     process.exit(1);
   }
 }
 
-async function play(scenario: string, servers: string[], job: Record<string, unknown>): Promise<Row[]> {
-  const rows: Row[] = [];
-  for (const mode of ['unprotected', 'stampede-guard'] as const) {
-    process.stdout.write(`  running: ${scenario} (${mode})...\n`);
-    const group = await spawnWorkers(WORKER, { count: WORKERS, env: { SERVERS: servers.join(',') } });
-    group.go({ ...job, mode, keys: (job.keys as string[]).map((k) => `${k}:${mode}:${Date.now()}`) });
-    const results = (await group.done(60_000)).map((r) => r.messages.at(-1) as unknown as Report);
-    const latencies = results.flatMap((r) => r.latencies).sort((a, b) => a - b);
-    rows.push({
+const progress = (line: string) =>
+  process.stdout.isTTY ? process.stdout.write(`\r\x1b[K${line}`) : process.stdout.write(`${line}\n`);
+
+function percentile(values: number[], p: number): number {
+  const sorted = Float64Array.from(values).sort();
+  return sorted.length ? (sorted[Math.min(sorted.length, Math.ceil(p * sorted.length)) - 1] as number) : 0;
+}
+
+function printTable(rows: Array<{ scenario: string; mode: Mode; outcome: Outcome }>): void {
+  const header = [
+    'scenario',
+    'mode',
+    'requests',
+    'DB queries',
+    'repeated',
+    'DB peak',
+    'p50 ms',
+    'p99 ms',
+    'errors',
+  ];
+  const cells = rows.map(({ scenario, mode, outcome: { load, db } }) =>
+    [
       scenario,
       mode,
-      requests: latencies.length,
-      queries: results.reduce((n, r) => n + r.queries, 0),
-      p50: percentile(latencies, 0.5),
-      p99: percentile(latencies, 0.99),
-      errors: results.reduce((n, r) => n + r.errors, 0),
-    });
-  }
-  return rows;
-}
-
-interface Report {
-  queries: number;
-  latencies: number[];
-  errors: number;
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted.length
-    ? (sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)] as number)
-    : 0;
-}
-
-function printTable(rows: Row[]): void {
-  const header = ['scenario', 'mode', 'requests', 'DB queries', 'p50 ms', 'p99 ms', 'errors'];
-  const cells = rows.map((r) =>
-    [r.scenario, r.mode, r.requests, r.queries, r.p50.toFixed(1), r.p99.toFixed(1), r.errors].map(String),
+      load.latencies.length,
+      db.queries,
+      db.repeats,
+      db.peakConcurrent,
+      percentile(load.latencies, 0.5).toFixed(1),
+      percentile(load.latencies, 0.99).toFixed(1),
+      load.errors,
+    ].map(String),
   );
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => (c[i] as string).length)));
   const line = (c: string[]) =>
     c.map((x, i) => (i < 2 ? x.padEnd(widths[i] as number) : x.padStart(widths[i] as number))).join('  ');
   console.log(`\n${line(header)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}`);
   for (const c of cells) console.log(line(c));
+  for (const { outcome } of rows) if (outcome.note) console.log(`\n${outcome.note}`);
 }
 
 async function main(): Promise<void> {
   requireMemcached();
-  const servers = process.env.MEMCACHED_SERVERS?.split(',') ?? (await startCluster(3)).map((n) => n.address);
+  const db = await startDatabase(QUERY_MS);
+  const hotlistDir = mkdtempSync(path.join(os.tmpdir(), 'stampede-guard-demo-'));
   console.log(
-    `stampede-guard demo: ${WORKERS} worker processes, memcached ${servers.join(', ')}, database query 200 ms\n`,
+    `stampede-guard demo: 4 Express workers, 3 memcached nodes, a shared database (${QUERY_MS} ms per query, slower under load)${quick ? ', quick' : ''}\n`,
   );
-  const rows = [
-    ...(await play('cold-key stampede', servers, {
-      keys: ['home-page'],
-      concurrency: 50,
-      requests: 1,
-      queryMs: 200,
-      ttl: 60,
-      grace: 0,
-    })),
-    ...(await play('hot key expiring under load', servers, {
-      keys: ['top-products'],
-      concurrency: 10,
-      durationMs: quick ? 2500 : 5000,
-      queryMs: 200,
-      ttl: 1,
-      grace: 5,
-    })),
-  ];
-  printTable(rows);
-  console.log(
-    '\nUnprotected, every worker that misses queries the database; with stampede-guard one worker per key',
-    '\nregenerates under a safe- lock (memcached add) while the others wait, or are served the stale value in grace.',
-  );
+  try {
+    const rows = [];
+    const total = SCENARIOS.length * MODES.length;
+    const started = performance.now();
+    for (const scenario of SCENARIOS) {
+      for (const mode of MODES) {
+        progress(
+          `  [${rows.length + 1}/${total}] ${scenario.name} (${mode})... ${((performance.now() - started) / 1000).toFixed(0)} s`,
+        );
+        rows.push({
+          scenario: scenario.name,
+          mode,
+          outcome: await scenario.play(mode, { db, quick, hotlistDir }),
+        });
+      }
+    }
+    progress(`  done in ${((performance.now() - started) / 1000).toFixed(0)} s\n`);
+    printTable(rows);
+    console.log(
+      '\nUnprotected, every worker that misses queries the database, and the database slows down for everyone.',
+      '\nWith stampede-guard one worker renders each missing page under a safe- lock while the others wait; safe',
+      '\nmode reroutes a dead node’s keys and locks every miss; the warmup refills the hottest pages before go-live.',
+    );
+  } finally {
+    await db.close();
+    rmSync(hotlistDir, { recursive: true, force: true });
+  }
 }
 
 try {
