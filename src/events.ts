@@ -92,27 +92,27 @@ export function emptyStats(): CacheStats {
   };
 }
 
-/** An EventEmitter whose `on`/`emit` are checked against `CacheEvents`. */
-export class CacheEventEmitter {
+/** An EventEmitter whose `on`/`emit` are checked against an event map (`CacheEvents`, the middleware's). */
+export class TypedEmitter<Events extends object> {
   readonly #emitter = new EventEmitter();
 
-  on<K extends CacheEventName>(name: K, listener: (event: CacheEvents[K]) => void): this {
+  on<K extends keyof Events & string>(name: K, listener: (event: Events[K]) => void): this {
     this.#emitter.on(name, listener);
     return this;
   }
 
-  once<K extends CacheEventName>(name: K, listener: (event: CacheEvents[K]) => void): this {
+  once<K extends keyof Events & string>(name: K, listener: (event: Events[K]) => void): this {
     this.#emitter.once(name, listener);
     return this;
   }
 
-  off<K extends CacheEventName>(name: K, listener: (event: CacheEvents[K]) => void): this {
+  off<K extends keyof Events & string>(name: K, listener: (event: Events[K]) => void): this {
     this.#emitter.off(name, listener);
     return this;
   }
 
   /** True when someone listens to `name`: build payloads only then. */
-  listening(name: CacheEventName): boolean {
+  listening(name: keyof Events & string): boolean {
     return this.#emitter.listenerCount(name) > 0;
   }
 
@@ -120,7 +120,7 @@ export class CacheEventEmitter {
    * Emits to listeners. A throwing listener must not break a lock release or a caller's request,
    * so its error becomes a process warning instead of propagating into the cache's control flow.
    */
-  emit<K extends CacheEventName>(name: K, event: CacheEvents[K]): void {
+  emit<K extends keyof Events & string>(name: K, event: Events[K]): void {
     try {
       this.#emitter.emit(name, event);
     } catch (error) {
@@ -135,3 +135,6 @@ export class CacheEventEmitter {
     this.#emitter.removeAllListeners();
   }
 }
+
+/** The cache's own events. */
+export class CacheEventEmitter extends TypedEmitter<CacheEvents> {}

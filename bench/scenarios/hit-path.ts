@@ -3,11 +3,12 @@
  * same process, same concurrency, alternating measurements. The target: wrap at >= 0.85x of raw.
  * The library is measured as users run it: the tsc build in dist/ (`npm run bench` builds first).
  */
-import { performance } from 'node:perf_hooks';
+
 import memjs from 'memjs';
 import { library } from '../lib/library.js';
 import { int, ratio } from '../lib/report.js';
 import { median, round } from '../lib/stats.js';
+import { measureThroughput } from '../lib/throughput.js';
 import type { Scenario, ScenarioContext, ScenarioResult } from './scenario.js';
 
 const KEYS = 1000;
@@ -23,16 +24,8 @@ function row(i: number): Record<string, unknown> {
 type Variant = 'raw' | 'raw+parse' | 'wrap';
 const VARIANTS: readonly Variant[] = ['raw', 'raw+parse', 'wrap'];
 
-/** `ops` operations spread over CONCURRENCY async loops; resolves ops per second. */
-async function measure(ops: number, op: (i: number) => Promise<unknown>): Promise<number> {
-  let next = 0;
-  const loop = async () => {
-    for (let i = next++; i < ops; i = next++) await op(i % KEYS);
-  };
-  const started = performance.now();
-  await Promise.all(Array.from({ length: CONCURRENCY }, loop));
-  return ops / ((performance.now() - started) / 1000);
-}
+const measure = (ops: number, op: (i: number) => Promise<unknown>) =>
+  measureThroughput(ops, CONCURRENCY, KEYS, op);
 
 export const hitPath: Scenario = {
   name: 'hit-path',

@@ -5,10 +5,12 @@
  * recorder's own time is at most 2% of a wrap hit's; and, as a sanity check, the paired ratio of the two
  * caches is >= 0.90 (repetitions vary by more than the recorder costs, so that ratio is mostly noise).
  */
+
 import { performance } from 'node:perf_hooks';
 import { createCache, HotKeyRecorder } from '../../src/index.js';
 import { int, ratio } from '../lib/report.js';
 import { median, round } from '../lib/stats.js';
+import { measureThroughput } from '../lib/throughput.js';
 import type { Scenario, ScenarioContext, ScenarioResult } from './scenario.js';
 
 const KEYS = 1000;
@@ -16,16 +18,8 @@ const CONCURRENCY = 32;
 const TARGET_OVERHEAD = 0.02;
 const TARGET_RATIO = 0.9;
 
-/** `ops` calls spread over CONCURRENCY async loops; resolves ops per second. */
-async function measure(ops: number, op: (i: number) => Promise<unknown>): Promise<number> {
-  let next = 0;
-  const loop = async () => {
-    for (let i = next++; i < ops; i = next++) await op(i % KEYS);
-  };
-  const started = performance.now();
-  await Promise.all(Array.from({ length: CONCURRENCY }, loop));
-  return ops / ((performance.now() - started) / 1000);
-}
+const measure = (ops: number, op: (i: number) => Promise<unknown>) =>
+  measureThroughput(ops, CONCURRENCY, KEYS, op);
 
 /** Nanoseconds per recordRequest + recordCost pair over `keys` (pre-built strings: no allocation timed). */
 function recorderNs(keys: readonly string[], calls: number): number {

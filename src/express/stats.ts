@@ -3,7 +3,7 @@
  * The read-through events of the keys (`hit`, `miss`, `load`, `lock:*`, `wait:*`, ...) are the cache's,
  * under keys starting with `http:`.
  */
-import { EventEmitter } from 'node:events';
+import { TypedEmitter } from '../events.js';
 import type { CacheStatus } from './record.js';
 import type { BypassReason } from './request-policy.js';
 import type { NotStoredReason } from './response-policy.js';
@@ -28,7 +28,7 @@ export interface ResponseCacheStats {
 }
 
 export class ResponseCacheMonitor {
-  readonly #emitter = new EventEmitter();
+  readonly #events = new TypedEmitter<ResponseCacheEvents>();
   readonly #stats: ResponseCacheStats = {
     hit: 0,
     stale: 0,
@@ -57,23 +57,14 @@ export class ResponseCacheMonitor {
   }
 
   on<K extends keyof ResponseCacheEvents>(name: K, listener: (event: ResponseCacheEvents[K]) => void): void {
-    this.#emitter.on(name, listener);
+    this.#events.on(name, listener);
   }
 
   off<K extends keyof ResponseCacheEvents>(name: K, listener: (event: ResponseCacheEvents[K]) => void): void {
-    this.#emitter.off(name, listener);
+    this.#events.off(name, listener);
   }
 
-  /** A throwing listener must not break a response: its error becomes a process warning. */
   #emit<K extends keyof ResponseCacheEvents>(name: K, event: ResponseCacheEvents[K]): void {
-    if (this.#emitter.listenerCount(name) === 0) return;
-    try {
-      this.#emitter.emit(name, event);
-    } catch (error) {
-      process.emitWarning(
-        `stampede-guard: a '${name}' listener threw: ${String(error)}`,
-        'StampedeGuardWarning',
-      );
-    }
+    if (this.#events.listening(name)) this.#events.emit(name, event);
   }
 }

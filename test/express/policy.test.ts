@@ -2,6 +2,7 @@
  * The middleware's decisions without a server: option validation, keys, which responses are stored and
  * which of their headers, and that express stays a type-only (optional peer) dependency.
  */
+
 import { readdirSync, readFileSync } from 'node:fs';
 import type { OutgoingHttpHeaders } from 'node:http';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -9,19 +10,12 @@ import { resolveResponseCacheOptions } from '../../src/express/options.js';
 import { defaultKey } from '../../src/express/request-policy.js';
 import { judgeHead } from '../../src/express/response-policy.js';
 import { createCache, InvalidOptionError, MemoryStore, type ResponseCacheOptions } from '../../src/index.js';
+import { resolveCacheOptions } from '../../src/options.js';
 
 const cache = createCache({ store: new MemoryStore(), safeMode: 'off' });
 afterAll(() => cache.close());
 const resolved = (options: ResponseCacheOptions = {}) =>
-  resolveResponseCacheOptions(options, {
-    ttl: 60,
-    grace: 0,
-    staleIfError: 0,
-    beta: 0,
-    waitTimeoutMs: 10_000,
-    onWaitTimeout: 'load',
-    lock: false,
-  });
+  resolveResponseCacheOptions(options, resolveCacheOptions({}, {}).policy);
 
 describe('options', () => {
   it.each([
