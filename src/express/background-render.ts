@@ -4,8 +4,9 @@
  * answered, so its `res` cannot be used; instead a copy of the request goes through the Express app
  * again, into a response with no socket, and the middleware that asked for it captures what comes out.
  *
- * The copy carries the original's method GET, URL and headers (less validators and ranges), so it is the
- * request the stale page was rendered for; it goes through the whole app, middleware in front included.
+ * The copy carries the original's URL, headers (less validators), client address and TLS, with method GET,
+ * so it is the request the stale page was rendered for; it goes through the whole app, middleware in
+ * front included.
  */
 import { IncomingMessage, ServerResponse } from 'node:http';
 import { Socket } from 'node:net';
@@ -37,8 +38,12 @@ export function renderInBackground(
   const root = app;
 
   const socket = new Socket();
-  // Middleware that reads the client address (rate limiters, logs) sees the original client's.
-  Object.defineProperty(socket, 'remoteAddress', { value: original.socket.remoteAddress });
+  // Middleware that reads the client address (rate limiters, logs) sees the original client's, and
+  // Express's req.protocol / req.secure see its TLS: a page must not be re-rendered as plain http.
+  Object.defineProperties(socket, {
+    remoteAddress: { value: original.socket.remoteAddress },
+    encrypted: { value: (original.socket as { encrypted?: boolean }).encrypted },
+  });
   const req = new IncomingMessage(socket);
   req.method = 'GET';
   req.url = original.originalUrl;

@@ -35,6 +35,7 @@ export function captureResponse(
     let verdict: HeadVerdict | undefined;
     let chunks: Buffer[] = [];
     let size = 0;
+    let tooLarge = false;
     let settled = false;
     let ended = false;
     const settle = (captured: Captured) => {
@@ -44,11 +45,18 @@ export function captureResponse(
       resolve(captured);
     };
     const collect = (chunk: unknown, encoding: unknown) => {
-      if (settled || chunk === undefined || chunk === null || typeof chunk === 'function') return;
+      if (settled || tooLarge || chunk === undefined || chunk === null || typeof chunk === 'function') return;
       const bytes = toBuffer(chunk, encoding);
       size += bytes.length;
-      if (size > maxBodyBytes) settle({ stored: false, reason: 'too-large' });
-      else chunks.push(bytes);
+      if (size <= maxBodyBytes) {
+        chunks.push(bytes);
+        return;
+      }
+      tooLarge = true;
+      chunks = [];
+      // Before the head is judged (a first write, or `send()`'s single `end()`), the head decides: a 5xx
+      // is a failed render (no marker, stale-if-error applies), not merely a page too large to store.
+      if (verdict) settle({ stored: false, reason: 'too-large' });
     };
 
     res.writeHead = function capturedWriteHead(this: ServerResponse, status: number, ...rest: unknown[]) {
@@ -58,6 +66,7 @@ export function captureResponse(
         for (const [name, value] of headerEntries(headers)) this.setHeader(name, value);
         verdict = judge(status, this.getHeaders());
         if ('notStored' in verdict) settle({ stored: false, reason: verdict.notStored });
+        else if (tooLarge) settle({ stored: false, reason: 'too-large' });
         const reason = typeof rest[0] === 'string' ? [rest[0]] : [];
         return writeHead.apply(this, [status, ...reason]);
       }

@@ -79,7 +79,9 @@ export function createCacheMiddleware(
     stripConditionals(req.headers);
     const judge = (status: number, headers: typeof upstream) => judgeHead(status, headers, upstream, o);
     const captured = captureResponse(res, judge, o.maxBodyBytes);
-    next();
+    // A client that left while this request waited for its turn (the lock, the safe-mode cap): the
+    // capture says 'aborted' and its joiners try again; rendering would only load the database.
+    if (!res.destroyed) next();
     return captured;
   };
 

@@ -53,6 +53,7 @@ function progressText(p: WarmupProgress, started: number): string {
   const percent = Math.floor((100 * p.done) / p.total);
   return (
     `${p.done}/${p.total} (${percent}%) warmed ${p.warmed}, skipped ${p.skipped}, failed ${p.failed}` +
+    (p.uncacheable > 0 ? `, uncacheable ${p.uncacheable}` : '') +
     `, ${(p.done / Math.max(seconds, 0.001)).toFixed(1)}/s`
   );
 }
@@ -66,6 +67,7 @@ function bar(fraction: number, width = 24): string {
 export function formatSummary(s: WarmupSummary): string {
   const lines = [
     `cache-warmup: ${s.interrupted ? 'interrupted: ' : ''}warmed ${s.warmed}, skipped ${s.skipped}, failed ${s.failed}` +
+      (s.uncacheable > 0 ? `, uncacheable ${s.uncacheable}` : '') +
       ` of ${s.total} entries in ${seconds(s.durationMs)}` +
       (s.notRun > 0 ? ` (${s.notRun} not run)` : ''),
     `  estimated database time saved: ${seconds(s.estimatedSavedMs)}`,

@@ -29,7 +29,8 @@ async function main(argv: readonly string[]): Promise<number> {
   try {
     config = parseCliArgs(argv);
   } catch (error) {
-    return fail(error, undefined);
+    // The flags did not parse, but a script asking for --json still reads the error from stdout.
+    return fail(error, { json: argv.includes('--json') });
   }
   if (config.help) {
     process.stdout.write(`${USAGE}\n`);
@@ -66,13 +67,17 @@ async function main(argv: readonly string[]): Promise<number> {
       await probeBaseUrl(config.baseUrl, config.timeoutMs);
     }
     const summary = await run(options, config);
-    print(
-      config.json
-        ? JSON.stringify({ ok: !summary.interrupted && summary.failed <= config.maxFailures, ...summary })
-        : formatSummary(summary),
-    );
+    // Every page served without the cache is no uncacheable site: requests bypass it (a proxy header?).
+    const allBypassed = summary.uncacheable > 0 && summary.uncacheable === summary.total;
+    const ok = !summary.interrupted && summary.failed <= config.maxFailures && !allBypassed;
+    print(config.json ? JSON.stringify({ ok, ...summary }) : formatSummary(summary));
+    if (allBypassed) {
+      process.stderr.write(
+        'cache-warmup: every page was served without the cache (X-Cache: BYPASS): check --base-url and proxy headers\n',
+      );
+    }
     if (summary.interrupted) return EXIT_INTERRUPTED;
-    return summary.failed > config.maxFailures ? EXIT_FAILED : EXIT_OK;
+    return ok ? EXIT_OK : EXIT_FAILED;
   } catch (error) {
     return fail(error, config);
   } finally {
@@ -110,7 +115,7 @@ async function run(options: WarmupOptions, config: CliConfig): Promise<WarmupSum
 }
 
 /** One line on stderr (and the error as JSON on stdout with --json); returns the exit status. */
-function fail(error: unknown, config: CliConfig | undefined): number {
+function fail(error: unknown, config: Pick<CliConfig, 'json'> | undefined): number {
   const usage = error instanceof UsageError || (error instanceof TypeError && 'option' in error);
   const code = usage ? EXIT_USAGE : EXIT_FAILED;
   const message = (error instanceof Error ? error.message : String(error)).split('\n')[0];

@@ -21,10 +21,11 @@ export interface WarmupProgress {
   total: number;
   warmed: number;
   skipped: number;
+  uncacheable: number;
   failed: number;
   /** The entry that just finished, and how. */
   entry: HotlistEntry;
-  outcome: 'warmed' | 'skipped' | 'failed';
+  outcome: 'warmed' | 'skipped' | 'uncacheable' | 'failed';
 }
 
 export interface WarmupOptions {
@@ -46,11 +47,12 @@ export interface WarmupOptions {
   timeoutMs?: number;
   /** Retries of a failed attempt (network errors, timeouts, HTTP 5xx/429, loader errors). @default 2 */
   retries?: number;
-  /** Delay before the first retry in ms; it doubles with each retry, with jitter. @default 250 */
+  /** Delay before the first retry in ms; it doubles with each retry, with jitter, up to 30 s. @default 250 */
   retryDelayMs?: number;
   /**
    * Replay entries that are already cached: loader entries are deleted first and loaded again; URL
-   * entries are fetched and counted as warmed whatever `X-Cache` says. @default false
+   * entries are fetched and counted as warmed whatever `X-Cache` says (but BYPASS: not stored, failed).
+   * @default false
    */
   force?: boolean;
   /** Stops scheduling entries; those in flight finish (each within `timeoutMs`), retries are not made. */

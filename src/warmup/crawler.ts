@@ -20,6 +20,8 @@ import { TokenBucket } from './token-bucket.js';
 
 /** Failures listed in a summary at most (the `failed` count is always exact). */
 const MAX_LISTED_FAILURES = 50;
+/** The longest delay before a retry (unless `retryDelayMs` itself is longer): doubling must not run away. */
+const MAX_RETRY_DELAY_MS = 30_000;
 
 export interface WarmupSummary {
   /** Entries selected for this run (the first `top` replayable ones). */
@@ -28,6 +30,8 @@ export interface WarmupSummary {
   warmed: number;
   /** Already cached (or loaded by live traffic while the warmup waited for its lock). */
   skipped: number;
+  /** URLs the application served without storing them (`X-Cache: BYPASS`): not cacheable, not retried. */
+  uncacheable: number;
   /** Failed after every retry. */
   failed: number;
   /** Selected but never started, because the run was stopped. */
@@ -75,6 +79,7 @@ export async function warmup(options: WarmupOptions): Promise<WarmupSummary> {
     total: jobs.length,
     warmed: 0,
     skipped: 0,
+    uncacheable: 0,
     failed: 0,
     notRun: 0,
     ignored,
@@ -116,6 +121,7 @@ export async function warmup(options: WarmupOptions): Promise<WarmupSummary> {
         total: jobs.length,
         warmed: summary.warmed,
         skipped: summary.skipped,
+        uncacheable: summary.uncacheable,
         failed: summary.failed,
         entry: job.entry,
         outcome,
@@ -187,6 +193,7 @@ async function runJob(job: Job, o: ResolvedWarmupOptions): Promise<Outcome> {
   // own that the stop aborts only between attempts.
   const between = new AbortController();
   let attempting = false;
+  let lastError: unknown;
   const onStop = () => {
     if (!attempting) between.abort(o.signal?.reason);
   };
@@ -198,6 +205,9 @@ async function runJob(job: Job, o: ResolvedWarmupOptions): Promise<Outcome> {
         attempting = true;
         try {
           return await attempts(n);
+        } catch (error) {
+          lastError = error;
+          throw error;
         } finally {
           attempting = false;
         }
@@ -205,12 +215,17 @@ async function runJob(job: Job, o: ResolvedWarmupOptions): Promise<Outcome> {
       {
         retries: o.retries,
         minTimeout: o.retryDelayMs,
+        maxTimeout: Math.max(o.retryDelayMs, MAX_RETRY_DELAY_MS),
         factor: 2,
         randomize: true,
         signal: between.signal,
         shouldRetry: () => !o.signal?.aborted,
       },
     );
+  } catch (error) {
+    // Stopped in the delay before a retry: p-retry rejects with the stop's reason, but the entry failed
+    // with its last attempt's error.
+    throw between.signal.aborted && lastError !== undefined ? lastError : error;
   } finally {
     o.signal?.removeEventListener('abort', onStop);
   }

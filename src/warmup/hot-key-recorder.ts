@@ -14,7 +14,7 @@ import type { AccessRecorder, Replay } from './access-recorder.js';
 import { rejectUnknownOptions } from './crawler-options.js';
 import { type HotlistEntry, type HotlistError, isPlainJson, type RankedEntry } from './hotlist-format.js';
 import { byImpact } from './hotlist-reader.js';
-import { HotlistWriter } from './hotlist-writer.js';
+import { HotlistWriter, resolveWriteOptions } from './hotlist-writer.js';
 import { type SketchCounter, SpaceSaving } from './space-saving.js';
 
 export interface HotKeyRecorderOptions {
@@ -78,6 +78,8 @@ export class HotKeyRecorder implements AccessRecorder {
     this.#hotlistSize = hotlistSize;
     if (hotlistFile !== undefined) {
       this.#writer = new HotlistWriter(() => this.hotlist(), { hotlistFile, writeIntervalMs, onWriteError });
+    } else {
+      resolveWriteOptions({ writeIntervalMs, onWriteError }); // nothing to write, but a bad value is still a mistake
     }
   }
 

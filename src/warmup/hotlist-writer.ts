@@ -30,14 +30,11 @@ export class HotlistWriter {
   #closed = false;
 
   constructor(snapshot: () => HotlistEntry[], options: HotlistWriterOptions) {
-    const { hotlistFile: file, writeIntervalMs: intervalMs = 30_000, onWriteError: onError = warn } = options;
+    const { hotlistFile: file } = options;
     if (typeof file !== 'string' || file.length === 0) {
       throw new InvalidOptionError('hotlistFile', 'a non-empty path', file);
     }
-    if (typeof intervalMs !== 'number' || !Number.isFinite(intervalMs) || intervalMs < 0) {
-      throw new InvalidOptionError('writeIntervalMs', 'a finite number >= 0', intervalMs);
-    }
-    if (typeof onError !== 'function') throw new InvalidOptionError('onWriteError', 'a function', onError);
+    const { intervalMs, onError } = resolveWriteOptions(options);
     this.file = path.resolve(file.replaceAll('{pid}', String(process.pid)).replaceAll('{host}', hostName()));
     this.#snapshot = snapshot;
     this.#onError = onError;
@@ -94,6 +91,19 @@ export class HotlistWriter {
       throw new HotlistError(this.file, `cannot write (${(error as Error).message})`, error);
     }
   }
+}
+
+/** The periodic-write options with their defaults; a TypeError naming a bad one (with or without a file). */
+export function resolveWriteOptions(options: Omit<HotlistWriterOptions, 'hotlistFile'>): {
+  intervalMs: number;
+  onError: (error: HotlistError) => void;
+} {
+  const { writeIntervalMs: intervalMs = 30_000, onWriteError: onError = warn } = options;
+  if (typeof intervalMs !== 'number' || !Number.isFinite(intervalMs) || intervalMs < 0) {
+    throw new InvalidOptionError('writeIntervalMs', 'a finite number >= 0', intervalMs);
+  }
+  if (typeof onError !== 'function') throw new InvalidOptionError('onWriteError', 'a function', onError);
+  return { intervalMs, onError };
 }
 
 /** The host name as a file name part. */

@@ -8,7 +8,8 @@ import type { Cache } from '../cache.js';
 import type { WarmLoader } from './crawler-options.js';
 
 /** How a replayed entry ended: loaded by this run, or found cached (or loaded by someone else meanwhile). */
-export type Outcome = 'warmed' | 'skipped';
+/** How one entry ended (failures are thrown). `uncacheable`: a URL the middleware served without storing. */
+export type Outcome = 'warmed' | 'skipped' | 'uncacheable';
 
 export class AttemptTimeoutError extends Error {
   constructor(timeoutMs: number) {

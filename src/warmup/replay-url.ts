@@ -1,6 +1,8 @@
 /**
  * Replaying a URL entry: a GET through the application, whose caching middleware does the locked render.
- * The response's `X-Cache` says whether the page was already cached (HIT or STALE: skipped).
+ * The response's `X-Cache` says what happened: cached already (HIT, STALE) or rendered by someone else
+ * while this request waited (WAIT): skipped; served without the cache (BYPASS): uncacheable, nothing was
+ * stored (not retried: the application chose not to cache it); anything else (MISS): warmed.
  */
 import { AbortError } from 'p-retry';
 import type { Outcome } from './replay-loader.js';
@@ -36,5 +38,10 @@ export async function fetchUrl(url: URL, timeoutMs: number, force: boolean): Pro
   if (status >= 500 || status === 408 || status === 429) throw new HttpStatusError(status);
   if (status >= 400) throw new AbortError(new HttpStatusError(status));
   const cacheStatus = response.headers.get('x-cache')?.trim().toUpperCase();
-  return !force && (cacheStatus === 'HIT' || cacheStatus === 'STALE') ? 'skipped' : 'warmed';
+  // Not stored: an uncacheable page (or, if every page says so, requests bypassing, e.g. behind a proxy
+  // adding X-Forwarded-Host: the CLI reports that run as failed).
+  if (cacheStatus === 'BYPASS') return 'uncacheable';
+  return !force && (cacheStatus === 'HIT' || cacheStatus === 'STALE' || cacheStatus === 'WAIT')
+    ? 'skipped'
+    : 'warmed';
 }

@@ -10,6 +10,7 @@ import express from 'express';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createCache, type ResponseCacheEvents } from '../../src/index.js';
+import { deferred } from '../support/deferred.js';
 import { type MemcachedProcess, startMemcached, stopAllMemcached } from '../support/memcached.js';
 import { cacheStatuses, serve } from './harness.js';
 
@@ -177,6 +178,57 @@ describe('freshness', () => {
       expect(fresh.body.equals(first.body)).toBe(false);
       expect(events.filter((e) => e.cacheStatus === 'MISS')).toHaveLength(1);
     } finally {
+      await s.close();
+    }
+  });
+});
+
+describe('the background render of an HTTPS site', () => {
+  it('sees the request as the client made it: https, secure', async () => {
+    const s = await serve(node, { renderMs: 10, middleware: { ttl: 1, grace: 60 } });
+    // What Express reads of a TLS connection (req.protocol, req.secure): the socket's `encrypted`.
+    s.server.on('connection', (socket) => Object.assign(socket, { encrypted: true }));
+    try {
+      expect((await s.get('/scheme/a')).body.toString()).toMatch(/^https secure=true /);
+      await sleep(1100);
+      expect((await s.get('/scheme/a')).headers['x-cache']).toBe('STALE');
+      await vi.waitFor(() => expect(s.renders['/scheme/a']).toBe(2));
+      const refreshed = await s.get('/scheme/a');
+      expect(refreshed.headers['x-cache']).toBe('HIT');
+      expect(refreshed.body.toString()).toMatch(/^https secure=true \d+-2$/);
+    } finally {
+      await s.close();
+    }
+  });
+});
+
+describe('a request whose client left while it waited', () => {
+  it('does not render for nobody when its turn comes', async () => {
+    const namespace = `gone${process.pid}`;
+    const s = await serve(node, {
+      renderMs: 10,
+      cache: { namespace },
+      middleware: { waitTimeoutMs: 300 },
+    });
+    const other = createCache({ servers: [node.address], namespace }); // another process holding the lock
+    const release = deferred<string>();
+    const held = other.wrap('http:/page/gone', () => release.promise, { lock: true });
+    try {
+      await vi.waitFor(async () => expect(await s.cache.get('http:/page/gone')).toBeUndefined());
+      const busy = new Promise((resolve) => s.cache.once('lock:busy', resolve));
+      const timedOut = new Promise((resolve) => s.cache.once('wait:timeout', resolve));
+      const { port } = s.server.address() as AddressInfo;
+      const req = http.get({ port, host: '127.0.0.1', path: '/page/gone' });
+      req.on('error', () => {});
+      await busy;
+      req.destroy();
+      await timedOut; // its turn: onWaitTimeout 'load'
+      await sleep(100);
+      expect(s.renders['/page/gone']).toBeUndefined();
+    } finally {
+      release.resolve('x');
+      await held;
+      await other.close();
       await s.close();
     }
   });

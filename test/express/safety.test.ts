@@ -3,6 +3,7 @@
  * bypass, private / no-store / 5xx responses are not shared, forwarded host headers cannot poison a page,
  * undeclared Vary is not stored, clients cannot bypass unless allowed.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type MemcachedProcess, startMemcached, stopAllMemcached } from '../support/memcached.js';
@@ -117,6 +118,27 @@ describe('responses that must not be shared', () => {
       expect((await s.get('/flaky/a')).headers['x-cache']).toBe('MISS');
       expect((await s.get('/flaky/a')).headers['x-cache']).toBe('HIT');
       expect(s.middleware.stats().bypassed).toEqual({ 'render-failed': 9 });
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('a 500 larger than maxBodyBytes is a failed render too: no marker, the stale page stays', async () => {
+    const s = await serve(node, {
+      renderMs: 10,
+      middleware: { maxBodyBytes: 1000, ttl: 1, grace: 0, staleIfError: 600 },
+    });
+    try {
+      const good = await s.get('/breaks/a');
+      await sleep(1100);
+      const responses = await burst(s, '/breaks/a', 5);
+      expect(responses.filter((r) => r.status === 500).map((r) => r.headers['x-cache'])).toEqual(['MISS']);
+      for (const r of responses.filter((r) => r.status !== 500)) {
+        expect([r.status, r.headers['x-cache'], r.body.equals(good.body)]).toEqual([200, 'STALE', true]);
+      }
+      expect(s.renders['/breaks/a']).toBe(2);
+      expect(await s.cache.get('http:/breaks/a')).toBeUndefined(); // past grace: only stale-if-error keeps it
+      expect(s.middleware.stats().notStored).toEqual({ 'server-error': 1 });
     } finally {
       await s.close();
     }

@@ -21,11 +21,12 @@ let hold: Promise<void> | undefined;
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'sg-cli-'));
-  // /ok/* answers MISS, /fail/* answers 500, /slow/* waits for `hold`.
+  // /ok/* answers MISS, /bypass/* BYPASS, /fail/* answers 500, /slow/* waits for `hold`.
   server = http.createServer(async (req, res) => {
     seen.push(req.url ?? '');
     if (req.url?.startsWith('/slow/') && hold) await hold;
     if (req.url?.startsWith('/fail/')) res.writeHead(500).end();
+    else if (req.url?.startsWith('/bypass/')) res.writeHead(200, { 'x-cache': 'BYPASS' }).end('ok');
     else res.writeHead(200, { 'x-cache': 'MISS' }).end('ok');
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -118,6 +119,18 @@ describe('cache-warmup: bad input (acceptance 5)', () => {
     expectOneLineError(r, 2, /nothing to replay: 1 no loader named "product"$/);
   });
 
+  it('--json: a bad flag is one JSON object on stdout too, besides the line on stderr', async () => {
+    for (const args of [['--top', 'x'], ['--frobnicate']]) {
+      const r = await runCli(['--hotlist', 'x', '--base-url', baseUrl, '--json', ...args]);
+      expectOneLineError(r, 2, /--top must be an integer|unknown option --frobnicate/);
+      expect(JSON.parse(r.stdout)).toEqual({
+        ok: false,
+        exitCode: 2,
+        error: expect.stringMatching(/^--top|^unknown/),
+      });
+    }
+  });
+
   it('--help: exit 0, every flag documented', async () => {
     const r = await runCli(['--help']);
     expect(r.code).toBe(0);
@@ -142,6 +155,17 @@ describe('cache-warmup: runs', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^cache-warmup: warmed 2, skipped 0, failed 0 of 2 entries in /);
     expect(r.stderr).toMatch(/^cache-warmup: 2\/2 \(100%\)/m);
+  });
+
+  it('counts uncacheable pages apart (exit 0), but exits 1 when every page bypassed the cache', async () => {
+    const some = await file('some-bypass.txt', '/ok/u\n/bypass/1\n');
+    const mixed = await runCli(['--urls', some, '--base-url', baseUrl, '--rate', '0']);
+    expect(mixed.code).toBe(0);
+    expect(mixed.stdout).toMatch(/warmed 1, skipped 0, failed 0, uncacheable 1 of 2 entries/);
+    const all = await file('all-bypass.txt', '/bypass/2\n/bypass/3\n');
+    const bypassed = await runCli(['--urls', all, '--base-url', baseUrl, '--rate', '0']);
+    expect(bypassed.code).toBe(1);
+    expect(bypassed.stderr).toContain('every page was served without the cache');
   });
 
   it('exits 1 when failures pass --max-failures, 0 when within; --json prints one object', async () => {

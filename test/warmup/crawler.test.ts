@@ -1,7 +1,7 @@
 /** The crawler over a local HTTP server and a MemoryStore cache: outcomes, retries, limits, stop. */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   type Cache,
   createCache,
@@ -20,7 +20,10 @@ interface Server {
   close(): Promise<void>;
 }
 
-/** Answers by path: `/status/<code>`, `/flaky/<n>` (503 for the first n requests), `/hit/*`, anything else MISS. */
+/**
+ * Answers by path: `/status/<code>`, `/flaky/<n>` (503 for the first n requests), `/hit/*`, `/wait/*` and
+ * `/bypass/*` (with that X-Cache), anything else MISS.
+ */
 async function startServer(hold?: Promise<void>): Promise<Server> {
   const hits = new Map<string, number>();
   let inFlight = 0;
@@ -37,7 +40,7 @@ async function startServer(hold?: Promise<void>): Promise<Server> {
     const [, kind, arg] = path.split('/');
     if (kind === 'status') res.writeHead(Number(arg)).end('status');
     else if (kind === 'flaky' && n <= Number(arg)) res.writeHead(503).end('busy');
-    else res.writeHead(200, { 'x-cache': kind === 'hit' ? 'HIT' : 'MISS' }).end('page');
+    else res.writeHead(200, { 'x-cache': XCACHE[kind ?? ''] ?? 'MISS' }).end('page');
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
@@ -50,6 +53,8 @@ async function startServer(hold?: Promise<void>): Promise<Server> {
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }
+
+const XCACHE: Record<string, string> = { hit: 'HIT', wait: 'WAIT', bypass: 'BYPASS' };
 
 const urlEntry = (url: string, count = 1, costMs = 10): HotlistEntry => ({
   key: url,
@@ -114,6 +119,18 @@ describe('warmup() with URL entries', () => {
     expect(server.hits.get('/status/500')).toBe(2);
   });
 
+  it('counts a page someone else rendered while it waited (WAIT) as skipped, and one not cached (BYPASS) as uncacheable', async () => {
+    server = await startServer();
+    const summary = await warmup({
+      entries: [urlEntry('/wait/1', 1, 30), urlEntry('/bypass/1', 1, 40)],
+      baseUrl: server.baseUrl,
+      ...fast,
+    });
+    expect(summary).toMatchObject({ warmed: 0, skipped: 1, uncacheable: 1, failed: 0, estimatedSavedMs: 0 });
+    expect(summary.failures).toEqual([]);
+    expect(server.hits.get('/bypass/1')).toBe(1); // not retried: the app chose not to cache it
+  });
+
   it('counts a HIT as warmed with force', async () => {
     server = await startServer();
     const summary = await warmup({
@@ -151,6 +168,26 @@ describe('warmup() with URL entries', () => {
       'url is not an absolute path': 2,
       'no loader named "nope"': 1,
     });
+  });
+
+  it('a stop during a retry delay cuts it short; the failure keeps the cause of the last attempt', async () => {
+    server = await startServer();
+    const stop = new AbortController();
+    const running = warmup({
+      entries: [urlEntry('/flaky/99')],
+      baseUrl: server.baseUrl,
+      retries: 3,
+      retryDelayMs: 10_000,
+      rate: 0,
+      signal: stop.signal,
+    });
+    await expect.poll(() => server?.hits.get('/flaky/99')).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 50)); // the first attempt failed: now in its delay
+    stop.abort(new Error('interrupted'));
+    const summary = await running;
+    expect(summary).toMatchObject({ interrupted: true, failed: 1, failures: [{ error: 'HTTP 503' }] });
+    expect(summary.durationMs).toBeLessThan(5000);
+    expect(server.hits.get('/flaky/99')).toBe(1);
   });
 
   it('stops scheduling on abort, lets the entries in flight finish, and reports the rest as not run', async () => {
@@ -236,6 +273,32 @@ describe('warmup() with loader entries', () => {
       failures: [{ key: 'broken:[]', error: 'table missing' }],
     });
     expect(attempts).toBe(2);
+  });
+
+  it('caps the delay before a retry at 30 s, however many retries', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      let attempts = 0;
+      const down = async () => {
+        attempts++;
+        throw new Error('database down');
+      };
+      const running = warmup({
+        entries: [loaderEntry('down', [])],
+        cache: cache as Cache,
+        loaders: { down },
+        retries: 8,
+        retryDelayMs: 1000,
+        rate: 0,
+      });
+      // Doubling from 1 s with jitter (x1 to x2), capped: at most 2+4+8+16+30+30+30+30 = 150 s;
+      // uncapped, at least 1+2+...+128 = 255 s.
+      await vi.advanceTimersByTimeAsync(151_000);
+      expect(attempts).toBe(9);
+      expect(await running).toMatchObject({ failed: 1, failures: [{ error: 'database down' }] });
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('fails an attempt that outlives timeoutMs; a retry joins the load still running', async () => {

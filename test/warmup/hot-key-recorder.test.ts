@@ -86,6 +86,9 @@ describe('HotKeyRecorder', () => {
     expect(() => new HotKeyRecorder({ hotlistSize: 1.5 })).toThrow(/`hotlistSize`/);
     expect(() => new HotKeyRecorder({ hotlistFile: '' })).toThrow(/`hotlistFile`/);
     expect(() => new HotKeyRecorder({ hotlistFile: 'x.json', writeIntervalMs: -1 })).toThrow(TypeError);
+    // Also without a file: a bad value is a mistake whether or not there is anything to write.
+    expect(() => new HotKeyRecorder({ writeIntervalMs: -1 })).toThrow(/`writeIntervalMs`/);
+    expect(() => new HotKeyRecorder({ onWriteError: 'log' as never })).toThrow(/`onWriteError`/);
   });
 });
 
