@@ -22,6 +22,7 @@ import {
   type CacheOptions,
   type ResolvedCacheOptions,
   resolveCacheOptions,
+  resolveSetOptions,
   resolveWrapOptions,
   type WrapOptions,
 } from './options.js';
@@ -50,6 +51,7 @@ export class Cache {
   readonly #readThrough: ReadThrough;
   readonly #safeMode: SafeModeController;
   #closed = false;
+  #closing: Promise<void> | undefined;
 
   constructor(options: CacheOptions = {}) {
     this.#options = resolveCacheOptions(options);
@@ -73,7 +75,7 @@ export class Cache {
       stats: this.#stats,
       poll: { minMs: o.pollMinMs, maxMs: o.pollMaxMs, factor: o.pollFactor },
       shouldLock: (policy) => policy.lock || safeMode.active,
-      limitLoad: (task) => safeMode.limitLoad(task),
+      limitLoad: (task, maxWaitMs) => safeMode.limitLoad(task, maxWaitMs),
       shouldRetry: (error) => safeMode.shouldRetry(error),
       ...(o.recorder
         ? { observeCost: (key: string, costMs: number) => o.recorder?.recordCost(key, costMs) }
@@ -177,10 +179,10 @@ export class Cache {
    * Stores `value` under `key`. Resolves false when it was not stored (too large: see the event);
    * rejects with SerializationError or StoreError, since the caller asked for this write explicitly.
    */
-  async set(key: string, value: unknown, options: SetOptions = {}): Promise<boolean> {
+  async set(key: string, value: unknown, options?: SetOptions): Promise<boolean> {
     this.#assertOpen();
     const k = { key, storeKey: toStoreKey(this.#options.namespace, key) };
-    const policy = resolveWrapOptions({ ttl: options.ttl }, this.#options.policy, 'set().');
+    const policy = resolveSetOptions(options, this.#options.policy);
     return this.#entries.write(k, this.#entries.encode(k, value, 0, policy), policy);
   }
 
@@ -219,10 +221,17 @@ export class Cache {
     return this.#safeMode.status();
   }
 
-  /** Waits for calls and background work in flight, then closes the memcached connections. Idempotent. */
-  async close(): Promise<void> {
-    if (this.#closed) return;
+  /**
+   * Waits for calls and background work in flight, then closes the memcached connections. Idempotent:
+   * every call resolves when the cache is closed.
+   */
+  close(): Promise<void> {
     this.#closed = true;
+    this.#closing ??= this.#shutDown();
+    return this.#closing;
+  }
+
+  async #shutDown(): Promise<void> {
     await this.#flights.drain();
     await this.#readThrough.drain();
     await this.#safeMode.close();

@@ -30,25 +30,45 @@ export function lockKeyOf(storeKey: string): string {
 }
 
 /**
- * A stable key for a function's arguments: JSON with object keys sorted, so `{a, b}` and `{b, a}` agree.
- * Values JSON cannot tell apart (`undefined` and functions) are rejected rather than silently merged.
+ * A stable key for a function's arguments: JSON with object keys sorted, so `{a, b}` and `{b, a}` agree,
+ * and `toJSON()` honoured as JSON does (a URL is its href). Values JSON cannot tell apart are rejected
+ * rather than silently merged: `undefined`, functions, and objects whose state JSON does not see (Map, Set,
+ * RegExp, Error, instances without own fields). Non-finite numbers, `null` in JSON, keep their own names.
  */
 export function argumentsKey(args: readonly unknown[]): string {
   return args.length === 0 ? '' : stableStringify(args);
 }
 
-function stableStringify(value: unknown): string {
-  if (value === null || typeof value === 'number' || typeof value === 'boolean') return JSON.stringify(value);
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'bigint') return `${value}n`;
-  if (value instanceof Date) return JSON.stringify(value.toISOString());
-  if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;
-  if (typeof value === 'object') {
-    const entries = Object.keys(value)
+function stableStringify(input: unknown, fromToJSON = false): string {
+  if (input === null || typeof input === 'boolean' || typeof input === 'string') return JSON.stringify(input);
+  // NaN and ±Infinity are not JSON tokens, so they can equal no other argument's key.
+  if (typeof input === 'number') return Number.isFinite(input) ? JSON.stringify(input) : String(input);
+  if (typeof input === 'bigint') return `${input}n`;
+  if (input instanceof Date) return JSON.stringify(input.toISOString());
+  // As JSON does: one toJSON() per value (a toJSON() result is not asked for its own).
+  if (!fromToJSON && hasToJSON(input)) return stableStringify(input.toJSON(), true);
+  if (Array.isArray(input)) return `[${input.map((item) => stableStringify(item)).join(',')}]`;
+  if (typeof input === 'object' && input !== null && jsonSeesState(input)) {
+    const entries = Object.keys(input)
       .sort()
-      .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
-      .map((k) => `${JSON.stringify(k)}:${stableStringify((value as Record<string, unknown>)[k])}`);
+      .filter((k) => (input as Record<string, unknown>)[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${stableStringify((input as Record<string, unknown>)[k])}`);
     return `{${entries.join(',')}}`;
   }
-  throw new InvalidOptionError('cached() argument', 'JSON-like (use the `key` option for others)', value);
+  throw new InvalidOptionError('cached() argument', 'JSON-like (use the `key` option for others)', input);
+}
+
+function hasToJSON(value: unknown): value is { toJSON(): unknown } {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as { toJSON?: unknown }).toJSON === 'function'
+  );
+}
+
+/** Plain objects, and other objects whose state is in own fields; not Map, Set, RegExp, Error and the like. */
+function jsonSeesState(value: object): boolean {
+  if (value instanceof Map || value instanceof Set) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null || Object.keys(value).length > 0;
 }

@@ -79,7 +79,11 @@ export interface CacheOptions extends PolicyOptions {
   downAfter?: number;
   /** How long every node must stay healthy before safe mode turns off, in ms. @default 10000 */
   settleMs?: number;
-  /** Loader calls running at once in this process while safe mode is on; the rest queue in order. @default 8 */
+  /**
+   * Loader calls running at once in this process while safe mode is on; the rest queue in order, each for
+   * at most its `waitTimeoutMs` (then it runs: a loader calling another cached function cannot deadlock).
+   * @default 8
+   */
   maxConcurrentLoads?: number;
   /** Where a down node's keys go: next node in hash order, a `gutterServers` pool, or nowhere. @default 'rehash' */
   failover?: FailoverMode;
@@ -87,7 +91,10 @@ export interface CacheOptions extends PolicyOptions {
   failoverTtl?: number;
   /** The gutter pool for `failover: 'gutter'`. */
   gutterServers?: ServerSpec | ServerSpec[];
-  /** Seconds a `safe-` lock lives unless its holder extends it; a crashed holder loses it after this. @default 10 */
+  /**
+   * Seconds a `safe-` lock lives unless its holder extends it; a crashed holder loses it after this (and up
+   * to one second more: memcached counts expiry in whole seconds of its own clock). @default 10
+   */
   lockTtl?: number;
   /** First poll delay of a waiter, in ms; it grows by `pollFactor` with jitter. @default 5 */
   pollMinMs?: number;
@@ -219,7 +226,7 @@ export function resolveCacheOptions(input: CacheOptions = {}, env = process.env)
   if (typeof o.serializer?.serialize !== 'function' || typeof o.serializer.deserialize !== 'function') {
     throw new InvalidOptionError('serializer', 'an object with serialize() and deserialize()', o.serializer);
   }
-  if (o.store !== undefined && (typeof o.store !== 'object' || typeof o.store.get !== 'function')) {
+  if (o.store !== undefined && !isStore(o.store)) {
     throw new InvalidOptionError('store', 'a Store (get, set, add, delete, touch, close)', o.store);
   }
   if (
@@ -288,6 +295,15 @@ export function resolveWrapOptions(
   return policy;
 }
 
+const SET_KEYS = new Set<string>(['ttl']);
+
+/** Validates `set()` options (`ttl` only) over the cache's resolved policy. */
+export function resolveSetOptions(input: { ttl?: number } | undefined, base: ResolvedPolicy): ResolvedPolicy {
+  if (input === undefined) return base;
+  checkObject('options', input, SET_KEYS, 'set().');
+  return resolvePolicy({ ttl: input.ttl }, base, 'set().');
+}
+
 function resolvePolicy(input: PolicyOptions, base: ResolvedPolicy, where: string): ResolvedPolicy {
   const p: ResolvedPolicy = {
     ttl: input.ttl ?? base.ttl,
@@ -323,7 +339,12 @@ function resolveServers(
   return specs.map((spec, i) => {
     const address = typeof spec === 'string' ? spec : spec?.address;
     const weight = typeof spec === 'string' ? 1 : (spec?.weight ?? 1);
-    if (typeof address !== 'string' || !/^(?:[^@\s]+@)?[^\s:@]+(?::\d{1,5})?$/.test(address)) {
+    const port = typeof address === 'string' ? /:(\d{1,5})$/.exec(address)?.[1] : undefined;
+    if (
+      typeof address !== 'string' ||
+      !/^(?:[^@\s]+@)?[^\s:@]+(?::\d{1,5})?$/.test(address) ||
+      (port !== undefined && (Number(port) < 1 || Number(port) > 65_535))
+    ) {
       throw new InvalidOptionError(`${name}[${i}]`, "'host:port' or { address: 'host:port', weight }", spec);
     }
     number(`${name}[${i}].weight`, weight, 0.001, 1e6);
@@ -357,6 +378,13 @@ function oneOf<T extends string>(name: string, value: unknown, allowed: readonly
   if (!allowed.includes(value as T)) {
     throw new InvalidOptionError(name, `one of ${allowed.map((a) => `'${a}'`).join(', ')}`, value);
   }
+}
+
+const STORE_METHODS = ['get', 'set', 'add', 'delete', 'touch', 'close'] as const;
+
+function isStore(value: unknown): value is Store {
+  if (typeof value !== 'object' || value === null) return false;
+  return STORE_METHODS.every((m) => typeof (value as Record<string, unknown>)[m] === 'function');
 }
 
 function optionalString(name: string, value: unknown): void {

@@ -47,6 +47,31 @@ describe('argumentsKey', () => {
   it('rejects arguments JSON cannot tell apart', () => {
     expect(() => argumentsKey([() => 1])).toThrow(TypeError);
   });
+
+  it('never merges arguments whose state JSON does not see', () => {
+    // Non-finite numbers are `null` in JSON; URL keeps its state in getters (JSON uses its toJSON()).
+    expect(argumentsKey([Number.NaN])).not.toBe(argumentsKey([null]));
+    expect(argumentsKey([Number.POSITIVE_INFINITY])).not.toBe(argumentsKey([Number.NEGATIVE_INFINITY]));
+    expect(argumentsKey([new URL('https://a.example/1')])).not.toBe(
+      argumentsKey([new URL('https://a.example/2')]),
+    );
+    expect(argumentsKey([new URL('https://a.example/1')])).toBe(argumentsKey(['https://a.example/1']));
+    // Collections and objects whose state is invisible to JSON are refused, not keyed as `{}`.
+    for (const opaque of [new Set([1]), new Map([[1, 2]]), /x/, new Error('e'), new (class {})()]) {
+      expect(() => argumentsKey([opaque])).toThrow(/`key` option/);
+    }
+    // Plain objects, null-prototype objects and class instances with fields still work.
+    class Point {
+      constructor(
+        readonly x: number,
+        readonly y: number,
+      ) {}
+    }
+    expect(argumentsKey([new Point(1, 2)])).toBe(argumentsKey([{ y: 2, x: 1 }]));
+    expect(argumentsKey([Object.assign(Object.create(null), { a: 1 })])).toBe(argumentsKey([{ a: 1 }]));
+    expect(argumentsKey([{}])).toBe('[{}]');
+    expect(argumentsKey([new Date(0)])).toBe('["1970-01-01T00:00:00.000Z"]');
+  });
 });
 
 describe('envelope', () => {

@@ -3,6 +3,11 @@ import { createCache, InvalidOptionError, MemoryStore } from '../src/index.js';
 import { resolveCacheOptions } from '../src/options.js';
 
 const store = new MemoryStore();
+/** A store's methods as own properties (a store written as a plain object). */
+const methodsOf = (s: MemoryStore) =>
+  Object.fromEntries(
+    (['get', 'set', 'add', 'delete', 'touch', 'close'] as const).map((m) => [m, s[m].bind(s)]),
+  );
 
 describe('createCache options', () => {
   const invalid: Array<[string, Record<string, unknown>]> = [
@@ -34,9 +39,13 @@ describe('createCache options', () => {
     ['namespace', { namespace: 42 }],
     ['serializer', { serializer: { serialize: () => Buffer.alloc(0) } }],
     ['store', { store: {} }],
+    ['store', { store: { get: async () => null } }],
+    ['store', { store: { ...methodsOf(new MemoryStore()), add: undefined } }],
     ['username', { username: 7 }],
     ['servers', { servers: [] }],
     ['servers[0]', { servers: ['not a host'] }],
+    ['servers[0]', { servers: ['h:70000'] }],
+    ['servers[0]', { servers: ['h:0'] }],
     ['servers[1]', { servers: ['a:1', 'a:1'] }],
     ['servers[0].weight', { servers: [{ address: 'a:1', weight: 0 }] }],
     ['lockTTL', { lockTTL: 5 }],
@@ -56,6 +65,10 @@ describe('createCache options', () => {
     expect((thrown as InvalidOptionError).code).toBe('E_INVALID_OPTION');
     expect((thrown as InvalidOptionError).option).toBe(option);
     expect((thrown as Error).message).toContain(`\`${option}\``);
+  });
+
+  it('accepts a store written as a plain object', () => {
+    expect(() => createCache({ store: methodsOf(new MemoryStore()) as never })).not.toThrow();
   });
 
   it('fills in documented defaults', () => {
@@ -102,6 +115,13 @@ describe('per-call options', () => {
     await expect(cache.wrap('k', () => 1, { tll: 5 } as never)).rejects.toThrow(/`wrap\(\)\.tll`/);
     await expect(cache.wrap('k', 'nope' as never)).rejects.toThrow(TypeError);
     await expect(cache.wrap('', () => 1)).rejects.toThrow(/`key`/);
+  });
+
+  it('rejects bad set() options with a TypeError naming them', async () => {
+    await expect(cache.set('k', 1, { ttl: -1 })).rejects.toThrow(/`set\(\)\.ttl`/);
+    await expect(cache.set('k', 1, { tll: 5 } as never)).rejects.toThrow(/`set\(\)\.tll`/);
+    await expect(cache.set('k', 1, null as never)).rejects.toThrow(/`set\(\)`/);
+    expect(await cache.set('k', 1, { ttl: 5 })).toBe(true);
   });
 
   it('rejects bad cached() options at definition time', () => {

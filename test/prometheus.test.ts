@@ -36,6 +36,20 @@ describe('Prometheus metrics', () => {
     expect(value(await registry.metrics(), 'stampede_guard_loads_total{cache="users"}')).toBe(3);
   });
 
+  it('registers its metrics again after the registry was cleared', async () => {
+    const registry = new Registry();
+    const cache = createCache({ store: new MemoryStore() });
+    registerCacheMetrics(cache, { registry, name: 'before' })();
+    registry.clear(); // as tests and hot reloads do
+    registerCacheMetrics(cache, { registry, name: 'after' });
+    await cache.wrap('k', () => 1);
+    const text = await registry.metrics();
+    expect(value(text, 'stampede_guard_loads_total{cache="after"}')).toBe(1);
+    expect(value(text, 'stampede_guard_load_duration_seconds_count{cache="after",background="false"}')).toBe(
+      1,
+    );
+  });
+
   it('rejects bad options with a TypeError naming them, and unregisters', async () => {
     const registry = new Registry();
     const cache = createCache({ store: new MemoryStore() });

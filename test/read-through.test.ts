@@ -109,6 +109,56 @@ describe('wrap()', () => {
   });
 });
 
+describe('the load cap (maxConcurrentLoads) in safe mode', () => {
+  it('never hangs a loader that waits on another cached call (nested wrap)', async () => {
+    const cache = make(new MemoryStore(), { maxConcurrentLoads: 1, waitTimeoutMs: 200 });
+    const inner = vi.fn(() => 'inner');
+    const started = Date.now();
+    const outer = cache.wrap('outer', async () => `outer+${await cache.wrap('inner', inner)}`);
+    const result = await Promise.race([outer, sleep(3000).then(() => 'hung')]);
+    expect(result).toBe('outer+inner');
+    // The outer loader holds the only slot while it waits: the inner load waits its budget, then runs.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(190);
+    expect(inner).toHaveBeenCalledTimes(1);
+    expect(cache.stats().queuedLoads).toBe(0);
+  });
+
+  it('measures a load’s cost without its time in the queue, and counts it running only once it runs', async () => {
+    const cache = make(new MemoryStore(), { maxConcurrentLoads: 1 });
+    const durations: number[] = [];
+    cache.on('load', (e) => durations.push(e.durationMs));
+    const gate = deferred<string>();
+    const first = cache.wrap('a', () => gate.promise);
+    const second = cache.wrap('b', async () => {
+      await sleep(10);
+      return 'b';
+    });
+    await sleep(20);
+    expect(cache.stats()).toMatchObject({ inflightLoads: 1, queuedLoads: 1 });
+    await sleep(60);
+    gate.resolve('a');
+    expect(await Promise.all([first, second])).toEqual(['a', 'b']);
+    expect(durations[0]).toBeGreaterThanOrEqual(70); // the first loader really ran ~80 ms
+    expect(durations[1]).toBeLessThan(50); // the second ran ~10 ms, after ~80 ms in the queue
+    expect(cache.stats().inflightLoads).toBe(0);
+  });
+
+  it('still caps loads that do not depend on each other', async () => {
+    const cache = make(new MemoryStore(), { maxConcurrentLoads: 2 });
+    let running = 0;
+    let peak = 0;
+    const loader = (v: number) => async () => {
+      peak = Math.max(peak, ++running);
+      await sleep(20);
+      running--;
+      return v;
+    };
+    const values = await Promise.all(Array.from({ length: 8 }, (_, i) => cache.wrap(`k${i}`, loader(i))));
+    expect(values).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(peak).toBe(2);
+  });
+});
+
 describe('waiting for another holder', () => {
   const foreignLock = async (store: MemoryStore, key: string, ttl = 30) =>
     store.add(lockOf(key), Buffer.from('someone-else'), ttl);
@@ -132,6 +182,24 @@ describe('waiting for another holder', () => {
     expect(error).toBeInstanceOf(WaitTimeoutError);
     expect(error).toMatchObject({ code: 'E_WAIT_TIMEOUT', key: 'k' });
     expect((error as WaitTimeoutError).waitedMs).toBeGreaterThanOrEqual(70);
+  });
+
+  it('keeps one wait budget across a retry after a reset connection', async () => {
+    const store = new MemoryStore();
+    const chaos = new ChaosStore(store);
+    const cache = make(chaos, { waitTimeoutMs: 300, onWaitTimeout: 'throw' });
+    await foreignLock(store, 'k');
+    // Mid-wait, one poll meets a reset connection: the read-through starts over (a stale socket broke).
+    cache.on('store:error', () => chaos.heal());
+    setTimeout(() => chaos.inject('reset', 'get'), 150);
+    const started = Date.now();
+    const error = await cache.wrap('k', () => 'x').catch((e: unknown) => e);
+    const elapsed = Date.now() - started;
+    expect(error).toBeInstanceOf(WaitTimeoutError);
+    expect(cache.stats().storeErrors).toBe(1);
+    // The budget is the caller's: starting over must not start a second one.
+    expect(elapsed).toBeLessThan(300 + 100);
+    expect((error as WaitTimeoutError).waitedMs).toBeGreaterThanOrEqual(290);
   });
 
   it("onWaitTimeout 'load' (default) loads after the budget", async () => {
@@ -230,6 +298,20 @@ describe('failures of the cache itself', () => {
     expect(await cache.wrap('k', () => 'not called')).toBe('again');
   });
 
+  it('reports a failed re-read under the lock, and loads', async () => {
+    const chaos = new ChaosStore(new MemoryStore());
+    const cache = make(chaos);
+    cache.on('lock:acquired', () => chaos.inject('fail', 'get')); // the read under the lock fails
+    const errors: string[] = [];
+    cache.on('store:error', (e) => {
+      errors.push(e.operation);
+      chaos.heal();
+    });
+    expect(await cache.wrap('k', () => 'loaded')).toBe('loaded');
+    expect(errors).toEqual(['get']);
+    expect(cache.stats().storeErrors).toBe(1);
+  });
+
   it('returns a value too large to store, stores nothing, and says so', async () => {
     const store = new MemoryStore();
     const cache = make(store, { maxValueBytes: 1000 });
@@ -290,6 +372,15 @@ describe('cached(), get/set/delete, close', () => {
     expect(await cache.get('user:[1,{"full":true}]')).toBe('1:true');
   });
 
+  it('never serves one argument’s value to another whose JSON looks the same', async () => {
+    const cache = make(new MemoryStore());
+    const fetchPage = cache.cached('page', async (url: URL) => url.pathname);
+    expect(await fetchPage(new URL('https://a.example/one'))).toBe('/one');
+    expect(await fetchPage(new URL('https://a.example/two'))).toBe('/two');
+    const byTags = cache.cached('tags', async (tags: Set<string>) => [...tags]);
+    await expect(byTags(new Set(['a']))).rejects.toThrow(/`key` option/);
+  });
+
   it('sets, gets and deletes', async () => {
     const cache = make(new MemoryStore());
     expect(await cache.get('k')).toBeUndefined();
@@ -309,6 +400,26 @@ describe('cached(), get/set/delete, close', () => {
     expect(await pending).toBe('v');
     await expect(cache.wrap('k', () => 'x')).rejects.toMatchObject({ code: 'E_CLOSED' });
     await cache.close();
+  });
+});
+
+describe('close()', () => {
+  it('resolves every close() call only once the cache is closed', async () => {
+    const store = new MemoryStore();
+    const cache = make(store);
+    let settled = false;
+    const pending = cache.wrap('k', async () => {
+      await sleep(30);
+      return 'v';
+    });
+    void pending.then(() => {
+      settled = true;
+    });
+    const first = cache.close();
+    await cache.close(); // a second shutdown hook, say
+    expect(settled).toBe(true);
+    expect(store.size).toBe(0); // the store was closed (MemoryStore clears itself)
+    await first;
   });
 });
 

@@ -9,8 +9,9 @@
  *                                                         ─ lock gone ─▶ try the lock again
  *                                                         ─ budget spent ▶ onWaitTimeout
  *
- * A memcached failure that made the monitor mark the node down is retried once (failover routing now
- * sends the key elsewhere); any other failure degrades to loading directly (the caller is still coalesced
+ * A memcached failure that made the monitor mark the node down (failover routing now sends the key
+ * elsewhere), or a read that met a reset connection, starts the read-through over, at most twice and within
+ * the same wait budget; any other failure degrades to loading directly (the caller is still coalesced
  * in-process by the cache): a cache problem never becomes the caller's error.
  */
 import type { Entries, EntryKey } from '../entries.js';
@@ -35,8 +36,8 @@ export interface ReadThroughDeps {
   poll: { minMs: number; maxMs: number; factor: number };
   /** Whether a miss takes the `safe-` lock (safe mode, or the call asked for it). */
   shouldLock(policy: ResolvedPolicy): boolean;
-  /** Runs a loader call, under the safe-mode cap on concurrent loads when it applies. */
-  limitLoad?<T>(task: () => Promise<T>): Promise<T>;
+  /** Runs a loader call, under the safe-mode cap on concurrent loads when it applies (queued at most `maxWaitMs`). */
+  limitLoad?<T>(task: () => Promise<T>, maxWaitMs: number): Promise<T>;
   /** Whether a failed store call is worth starting over (failover moved the key, or a stale socket broke). */
   shouldRetry?(error: StoreError): boolean;
   /** Learns what loading a key costs (from a load here, or from the entry another process stored). */
@@ -54,15 +55,23 @@ export class ReadThrough {
     this.#deps = deps;
   }
 
-  /** One read-through. Not async: a hit resolves in the read's own continuation (no extra promise). */
-  fetch<T>(req: ReadRequest<T>, retries = 0): Promise<T> {
+  /**
+   * One read-through. Not async: a hit resolves in the read's own continuation (no extra promise).
+   * `retries` and `waitStarted` carry over when a store failure made it start over (see #recover).
+   */
+  fetch<T>(req: ReadRequest<T>, retries = 0, waitStarted?: number): Promise<T> {
     return this.#deps.entries.read(req).then(
-      (found) => this.#decide(req, found, retries),
-      (error: unknown) => this.#recover(req, error, null, retries),
+      (found) => this.#decide(req, found, retries, waitStarted),
+      (error: unknown) => this.#recover(req, error, null, retries, waitStarted),
     );
   }
 
-  #decide<T>(req: ReadRequest<T>, found: Envelope | null, retries: number): T | Promise<T> {
+  #decide<T>(
+    req: ReadRequest<T>,
+    found: Envelope | null,
+    retries: number,
+    waitStarted: number | undefined,
+  ): T | Promise<T> {
     const { events, stats } = this.#deps;
     const now = Date.now();
     if (found && now < found.freshUntil) {
@@ -85,7 +94,7 @@ export class ReadThrough {
     // An entry past grace is still kept while stale-if-error allows: a fallback, never an answer by itself.
     const stale = found && now < found.freshUntil + req.policy.staleIfError * 1000 ? found : null;
     if (!this.#deps.shouldLock(req.policy)) return this.#loadAndStore(req, stale);
-    return this.#lockedLoad(req, stale, found, retries);
+    return this.#lockedLoad(req, stale, found, retries, waitStarted);
   }
 
   /** Settles when background refreshes and deferred writes of this moment have settled. */
@@ -98,9 +107,11 @@ export class ReadThrough {
     stale: Envelope | null,
     seen: Envelope | null,
     retries: number,
+    waitStarted: number | undefined,
   ): Promise<T> {
     const { lock, stats, events } = this.#deps;
-    const started = Date.now();
+    // One budget per caller: a start-over after a store failure continues the wait it interrupted.
+    const started = waitStarted ?? Date.now();
     const deadline = started + req.policy.waitTimeoutMs;
     // Any entry newer than the one we saw is the answer we wait for.
     const accept = (e: Envelope) => seen === null || e.freshUntil > seen.freshUntil;
@@ -110,7 +121,7 @@ export class ReadThrough {
       try {
         held = await lock.tryAcquire(req.storeKey);
       } catch (error) {
-        return this.#recover(req, error, stale, retries);
+        return this.#recover(req, error, stale, retries, started);
       }
       if (held) return this.#loadHoldingLock(req, held, stale, accept);
 
@@ -129,7 +140,7 @@ export class ReadThrough {
             ...this.#deps.poll,
           });
         } catch (error) {
-          return this.#recover(req, error, stale, retries);
+          return this.#recover(req, error, stale, retries, started);
         }
       }
       events.emit('wait:done', { key: req.key, waitedMs: Date.now() - started, outcome: outcome.kind });
@@ -151,7 +162,10 @@ export class ReadThrough {
     try {
       // Read again under the lock: the previous holder may have stored the value and released the lock
       // between our first read and our add. Without this read we would load a value that is already there.
-      const again = await this.#deps.entries.read(req).catch(() => null);
+      const again = await this.#deps.entries.read(req).catch((error: unknown) => {
+        if (error instanceof StoreError) this.#storeError(req.key, error.operation, error);
+        return null; // memcached failed: load, as without the cache
+      });
       if (again && accept(again) && Date.now() < again.freshUntil) return again.value as T;
       held.startHeartbeat(() => events.emit('lock:extended', { key: req.key }));
       return await this.#loadAndStore(req, stale);
@@ -188,13 +202,22 @@ export class ReadThrough {
   async #runLoader<T>(req: ReadRequest<T>, stale: Envelope | null, background: boolean): Promise<Loaded<T>> {
     const { stats, events } = this.#deps;
     const directives = new LoaderDirectives(req.key, background);
-    const started = performance.now();
     stats.loads++;
-    stats.inflightLoads++;
+    // Timed and counted from when the loader starts: a wait for a slot under the cap is not its cost.
+    let started = 0;
+    const load = async () => {
+      started = performance.now();
+      stats.inflightLoads++;
+      try {
+        return await req.loader(directives);
+      } finally {
+        stats.inflightLoads--;
+      }
+    };
     try {
       const value = this.#deps.limitLoad
-        ? await this.#deps.limitLoad(async () => req.loader(directives))
-        : await req.loader(directives);
+        ? await this.#deps.limitLoad(load, req.policy.waitTimeoutMs)
+        : await load();
       const costMs = performance.now() - started;
       events.emit('load', { key: req.key, durationMs: costMs, background });
       this.#deps.observeCost?.(req.key, costMs);
@@ -206,8 +229,6 @@ export class ReadThrough {
         return { value: this.#serveStale(req, stale, 'error'), store: false, ttl: undefined, costMs: 0 };
       }
       throw error;
-    } finally {
-      stats.inflightLoads--;
     }
   }
 
@@ -219,13 +240,21 @@ export class ReadThrough {
 
   /**
    * memcached failed. If that failure just marked the node down (failover now sends the key elsewhere)
-   * or a read met a stale connection, start over, at most twice (a reset, then a refusal). Otherwise load
-   * directly (still coalesced in-process) and store without waiting.
+   * or a read met a stale connection, start over, at most twice (a reset, then a refusal), still within
+   * the wait budget of the first attempt. Otherwise load directly (still coalesced in-process) and store
+   * without waiting.
    */
-  #recover<T>(req: ReadRequest<T>, error: unknown, stale: Envelope | null, retries: number): Promise<T> {
+  #recover<T>(
+    req: ReadRequest<T>,
+    error: unknown,
+    stale: Envelope | null,
+    retries: number,
+    waitStarted: number | undefined,
+  ): Promise<T> {
     if (!(error instanceof StoreError)) throw error;
     this.#storeError(req.key, error.operation, error);
-    if (retries < MAX_RETRIES && this.#deps.shouldRetry?.(error)) return this.fetch(req, retries + 1);
+    if (retries < MAX_RETRIES && this.#deps.shouldRetry?.(error))
+      return this.fetch(req, retries + 1, waitStarted);
     return this.#loadAndStore(req, stale, true);
   }
 

@@ -38,6 +38,7 @@ const COUNTERS: Record<CounterStat, string> = {
 
 interface Family {
   caches: Map<string, Cache>;
+  histogram: Histogram<'cache' | 'background'>;
 }
 
 const families = new WeakMap<Registry, Map<string, Family>>();
@@ -59,18 +60,16 @@ export function registerCacheMetrics(cache: Cache, options: CacheMetricsOptions 
   const byPrefix = families.get(registry) ?? new Map<string, Family>();
   families.set(registry, byPrefix);
   let family = byPrefix.get(prefix);
-  if (!family) {
-    family = { caches: new Map() };
+  // A family whose metrics left the registry (registry.clear()) is defined afresh.
+  if (!family || registry.getSingleMetric(`${prefix}load_duration_seconds`) !== family.histogram) {
+    family = defineMetrics(registry, prefix);
     byPrefix.set(prefix, family);
-    defineMetrics(registry, prefix, family);
   }
   if (family.caches.has(name))
     throw new InvalidOptionError('name', 'unique per registry (already registered)', name);
   family.caches.set(name, cache);
 
-  const histogram = registry.getSingleMetric(`${prefix}load_duration_seconds`) as Histogram<
-    'cache' | 'background'
-  >;
+  const { histogram } = family;
   const onLoad = (e: { durationMs: number; background: boolean }) =>
     histogram.observe({ cache: name, background: String(e.background) }, e.durationMs / 1000);
   cache.on('load', onLoad);
@@ -80,7 +79,8 @@ export function registerCacheMetrics(cache: Cache, options: CacheMetricsOptions 
   };
 }
 
-function defineMetrics(registry: Registry, prefix: string, family: Family): void {
+function defineMetrics(registry: Registry, prefix: string): Family {
+  const caches = new Map<string, Cache>();
   const registers = [registry];
   for (const [stat, help] of Object.entries(COUNTERS) as Array<[CounterStat, string]>) {
     new Counter({
@@ -90,7 +90,7 @@ function defineMetrics(registry: Registry, prefix: string, family: Family): void
       registers,
       collect() {
         this.reset();
-        for (const [name, cache] of family.caches) this.inc({ cache: name }, cache.stats()[stat]);
+        for (const [name, cache] of caches) this.inc({ cache: name }, cache.stats()[stat]);
       },
     });
   }
@@ -102,7 +102,7 @@ function defineMetrics(registry: Registry, prefix: string, family: Family): void
       registers,
       collect() {
         this.reset();
-        for (const [name, cache] of family.caches) this.set({ cache: name }, read(cache));
+        for (const [name, cache] of caches) this.set({ cache: name }, read(cache));
       },
     });
   gauge('inflight_loads', 'Loader calls running in this process', (c) => c.stats().inflightLoads);
@@ -115,19 +115,20 @@ function defineMetrics(registry: Registry, prefix: string, family: Family): void
     registers,
     collect() {
       this.reset();
-      for (const [name, cache] of family.caches) {
+      for (const [name, cache] of caches) {
         for (const node of cache.safeMode.nodes)
           this.set({ cache: name, node: node.node }, node.state === 'up' ? 1 : 0);
       }
     },
   });
-  new Histogram({
+  const histogram = new Histogram<'cache' | 'background'>({
     name: `${prefix}load_duration_seconds`,
     help: 'Loader call duration',
     labelNames: ['cache', 'background'],
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers,
   });
+  return { caches, histogram };
 }
 
 function snake(name: string): string {

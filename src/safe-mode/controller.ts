@@ -36,6 +36,8 @@ export class SafeModeController {
   readonly #gutter: MemcachedStore | undefined;
   readonly #canFailOver: boolean;
   readonly #unobserve: (() => void) | undefined;
+  /** When the controller was created: when safe mode turned on, for `'always'`. */
+  readonly #createdAt = Date.now();
 
   constructor(options: ResolvedCacheOptions, store: Store, events: CacheEventEmitter) {
     this.#setting = options.safeMode;
@@ -54,7 +56,12 @@ export class SafeModeController {
       events,
     );
     if (options.failover === 'gutter') {
-      this.#gutter = new MemcachedStore({ servers: options.gutterServers, opTimeoutMs: options.opTimeoutMs });
+      this.#gutter = new MemcachedStore({
+        servers: options.gutterServers,
+        opTimeoutMs: options.opTimeoutMs,
+        username: options.username,
+        password: options.password,
+      });
     }
     store.usePlacement(
       failoverPlacement(store, monitor, options.failover, options.failoverTtl, this.#gutter),
@@ -68,9 +75,9 @@ export class SafeModeController {
     return this.#setting === 'always' || (this.#setting === 'auto' && this.#monitor?.active === true);
   }
 
-  /** Runs a loader call now, or queued behind the cap while safe mode is on. */
-  limitLoad<T>(task: () => Promise<T>): Promise<T> {
-    return this.active ? this.#limiter.run(task) : task();
+  /** Runs a loader call now, or queued behind the cap (at most `maxWaitMs`) while safe mode is on. */
+  limitLoad<T>(task: () => Promise<T>, maxWaitMs: number): Promise<T> {
+    return this.active ? this.#limiter.run(task, maxWaitMs) : task();
   }
 
   /**
@@ -90,7 +97,7 @@ export class SafeModeController {
       setting: this.#setting,
       active,
       reason: this.#setting === 'auto' && active ? this.#monitor?.reason : undefined,
-      since: active && this.#monitor ? this.#monitor.since : undefined,
+      since: this.#setting === 'always' ? this.#createdAt : active ? this.#monitor?.since : undefined,
       queuedLoads: this.#limiter.queued,
       maxConcurrentLoads: this.#limiter.max,
       nodes: this.#monitor?.nodes() ?? [],

@@ -12,7 +12,10 @@ export interface MemcachedNodeOptions {
   /** `host:port`, optionally `user:pass@host:port`. */
   address: string;
   opTimeoutMs: number;
-  /** Told the outcome of every call (null on success): a health monitor's passive evidence. */
+  /**
+   * Told the outcome of every ordinary call (null on success): a health monitor's passive evidence.
+   * Not told of probes: the monitor judges those itself, and must not count one failure twice.
+   */
   onOutcome?: ((node: MemcachedNode, error: StoreError | null) => void) | undefined;
   username?: string | undefined;
   password?: string | undefined;
@@ -86,12 +89,16 @@ export class MemcachedNode {
     );
   }
 
-  /** Asks the node who it is (`stats`: pid, uptime), within `timeoutMs`. */
+  /** Asks the node who it is (`stats`: pid, uptime), within `timeoutMs`. The outcome is not reported. */
   probe(timeoutMs: number): Promise<NodeIdentity> {
-    return this.#request<NodeIdentity>('stats', timeoutMs, (done) =>
-      this.#client.stats((error, _server, stats) =>
-        done(error, { pid: Number(stats?.pid), uptime: Number(stats?.uptime) }),
-      ),
+    return this.#request<NodeIdentity>(
+      'stats',
+      timeoutMs,
+      (done) =>
+        this.#client.stats((error, _server, stats) =>
+          done(error, { pid: Number(stats?.pid), uptime: Number(stats?.uptime) }),
+        ),
+      false,
     );
   }
 
@@ -118,20 +125,22 @@ export class MemcachedNode {
 
   /**
    * Issues one memjs call (its callback form: no promise wrapper per call) and settles within
-   * `timeoutMs` whatever memjs does, mapping failures to StoreError and reporting every outcome.
+   * `timeoutMs` whatever memjs does, mapping failures to StoreError and reporting the outcome (`report`).
    */
   #request<T>(
     operation: string,
     timeoutMs: number,
     issue: (done: (error: Error | null, value: T) => void) => void,
+    report = true,
   ): Promise<T> {
+    const onOutcome = report ? this.#onOutcome : undefined;
     this.#batchWrites();
     return new Promise<T>((resolve, reject) => {
       let settled = false;
       const timer = setTimeout(() => {
         settled = true;
         const error = new StoreTimeoutError(operation, this.id, timeoutMs);
-        this.#onOutcome?.(this, error);
+        onOutcome?.(this, error);
         reject(error);
       }, timeoutMs);
       const done = (cause: Error | null, value: T) => {
@@ -139,7 +148,7 @@ export class MemcachedNode {
         settled = true;
         clearTimeout(timer);
         const error = cause ? toStoreError(operation, this.id, cause) : null;
-        this.#onOutcome?.(this, error);
+        onOutcome?.(this, error);
         if (error) reject(error);
         else resolve(value);
       };

@@ -27,9 +27,14 @@ export interface Store {
 /** Memcached reads a TTL over 30 days as an absolute Unix time; convert so long TTLs mean what they say. */
 const MAX_RELATIVE_TTL = 30 * 24 * 3600;
 
-/** Whole seconds for memcached: rounds up (a 0.5 s TTL must not become "never expires"). */
+/**
+ * Whole seconds for memcached, so that the item lives at least `ttlSeconds`, as in every other store.
+ * Rounds up (a 0.5 s TTL must not become "never expires"), plus one: memcached's clock ticks once a second
+ * and an item expires at the n-th tick after it was set, which can come almost a whole second before n
+ * seconds have passed (a 1 s lock could vanish after a few ms). Freshness itself is kept in ms in the entry.
+ */
 export function toExptime(ttlSeconds: number, nowMs = Date.now()): number {
   if (ttlSeconds <= 0) return 0;
-  const seconds = Math.ceil(ttlSeconds);
+  const seconds = Math.ceil(ttlSeconds) + 1;
   return seconds > MAX_RELATIVE_TTL ? Math.floor(nowMs / 1000) + seconds : seconds;
 }

@@ -117,6 +117,36 @@ describe('LoadLimiter', () => {
     expect(limiter.queued).toBe(0);
   });
 
+  it('runs a call that waited maxWaitMs without a slot, and keeps the count of slots right', async () => {
+    const limiter = new LoadLimiter(1);
+    const holder = deferred();
+    const held = limiter.run(() => holder.promise);
+    let late = false;
+    const waited = limiter.run(async () => {
+      late = true;
+    }, 30);
+    expect(limiter.queued).toBe(1);
+    await waited; // ran after 30 ms, though the only slot is still held
+    expect(late).toBe(true);
+    expect(limiter.queued).toBe(0);
+    holder.resolve();
+    await held;
+    // One slot again, not zero and not two: one call runs at once, the next queues.
+    const gate = deferred();
+    const started: number[] = [];
+    const runs = [0, 1].map((i) =>
+      limiter.run(async () => {
+        started.push(i);
+        await gate.promise;
+      }),
+    );
+    await new Promise((r) => setTimeout(r, 0));
+    expect(started).toEqual([0]);
+    gate.resolve();
+    await Promise.all(runs);
+    expect(started).toEqual([0, 1]);
+  });
+
   it('frees the slot when a task fails', async () => {
     const limiter = new LoadLimiter(1);
     await expect(limiter.run(() => Promise.reject(new Error('x')))).rejects.toThrow('x');

@@ -6,7 +6,8 @@ import { StoreError } from '../../src/errors.js';
 import type { Store, StoreCallOptions } from '../../src/store/store.js';
 
 type Operation = 'get' | 'set' | 'add' | 'delete' | 'touch';
-export type Fault = 'fail' | { delayMs: number };
+/** `'fail'`: a plain StoreError; `'reset'`: one whose cause is a reset connection (ECONNRESET). */
+export type Fault = 'fail' | 'reset' | { delayMs: number };
 
 export class ChaosStore implements Store {
   readonly calls: Record<Operation, number> = { get: 0, set: 0, add: 0, delete: 0, touch: 0 };
@@ -47,6 +48,9 @@ export class ChaosStore implements Store {
     this.calls[op]++;
     const fault = this.#faults.get(op);
     if (fault === 'fail') throw new StoreError(op, 'chaos', new Error('injected failure'));
+    if (fault === 'reset') {
+      throw new StoreError(op, 'chaos', Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }));
+    }
     if (fault) await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
     return call();
   }

@@ -6,6 +6,8 @@ export function deferred<T = void>() {
     resolve = res;
     reject = rej;
   });
+  // A test may reject before the code under test has subscribed: that is not an unhandled rejection.
+  promise.catch(() => {});
   return { promise, resolve, reject };
 }
 
