@@ -26,15 +26,23 @@ export class Entries {
 
   /** The entry, or null when absent or undecodable. Rejects with StoreError when memcached fails. */
   read(k: EntryKey): Promise<Envelope | null> {
-    return this.store.get(k.storeKey).then((bytes) => {
-      if (bytes === null) return null;
-      try {
-        return decodeEnvelope(bytes, this.serializer);
-      } catch (error) {
-        this.events.emit('value:corrupt', { key: k.key, error });
-        return null;
-      }
-    });
+    return this.store.get(k.storeKey).then((bytes) => this.decode(k, bytes));
+  }
+
+  /** The stored bytes of `k`, undecoded: the hit path decodes them in its own continuation. */
+  readBytes(k: EntryKey): Promise<Buffer | null> {
+    return this.store.get(k.storeKey);
+  }
+
+  /** Decodes stored bytes; null for absent or undecodable ones (with `value:corrupt`). */
+  decode(k: EntryKey, bytes: Buffer | null): Envelope | null {
+    if (bytes === null) return null;
+    try {
+      return decodeEnvelope(bytes, this.serializer);
+    } catch (error) {
+      this.events.emit('value:corrupt', { key: k.key, error });
+      return null;
+    }
   }
 
   /** Serializes a fresh entry; throws SerializationError, so a value that cannot be cached is reported clearly. */

@@ -60,8 +60,9 @@ export class ReadThrough {
    * `retries` and `waitStarted` carry over when a store failure made it start over (see #recover).
    */
   fetch<T>(req: ReadRequest<T>, retries = 0, waitStarted?: number): Promise<T> {
-    return this.#deps.entries.read(req).then(
-      (found) => this.#decide(req, found, retries, waitStarted),
+    const { entries } = this.#deps;
+    return entries.readBytes(req).then(
+      (bytes) => this.#decide(req, entries.decode(req, bytes), retries, waitStarted),
       (error: unknown) => this.#recover(req, error, null, retries, waitStarted),
     );
   }
