@@ -85,7 +85,7 @@ export class HealthMonitor {
     const health = this.#byNode.get(node);
     if (!health) return;
     if (error === null) {
-      health.success();
+      this.#apply(health, [health.success(Date.now())]);
       return;
     }
     const kind = classifyFailure(error);

@@ -70,8 +70,14 @@ export class NodeHealth {
   }
 
   /** An ordinary call succeeded: the node answers, though only a probe can tell whether it restarted. */
-  success(): void {
-    if (this.state === 'up') this.consecutiveFailures = 0;
+  success(now: number): HealthTransition | null {
+    this.consecutiveFailures = 0;
+    if (this.state === 'up') return null;
+    // Only tried while every node was down: it answers, so it is back (a probe still checks its identity).
+    this.state = 'up';
+    this.reason = undefined;
+    this.lastTroubleAt = now;
+    return { kind: 'up', downForMs: now - this.#downSince };
   }
 
   /** A probe answered with the node's identity: up again, and restarted if pid changed or uptime fell. */

@@ -269,4 +269,28 @@ describe('a single memcached node that dies', () => {
     expect(peak).toBeLessThanOrEqual(2);
     await cache.close();
   });
+
+  it('locks again as soon as the restarted node answers a call, without waiting for a probe', async () => {
+    const node = await startMemcached();
+    // Probes far apart: only ordinary calls can tell the caches that the node is back.
+    const options = { servers: [node.address], safeMode: 'always' as const, probeIntervalMs: 600_000 };
+    const [a, b] = [createCache(options), createCache(options)];
+    const ups: unknown[] = [];
+    a.on('node:up', (e) => ups.push(e));
+    await node.kill();
+    await Promise.all([a.wrap('warm', () => 0), b.wrap('warm', () => 0)]); // refused: down in both
+    expect(a.safeMode.nodes[0]?.state).toBe('down');
+    await node.restart();
+    await Promise.all([a.wrap('again', () => 1), b.wrap('again', () => 1)]); // tried anyway: up again
+    expect(ups).toHaveLength(1);
+    let loads = 0;
+    const slow = async () => {
+      loads++;
+      await sleep(100);
+      return 'v';
+    };
+    expect(await Promise.all([a.wrap('k', slow), b.wrap('k', slow)])).toEqual(['v', 'v']);
+    expect(loads).toBe(1); // the lock coordinated the two caches again
+    await Promise.all([a.close(), b.close(), node.close()]);
+  });
 });

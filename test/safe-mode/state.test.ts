@@ -45,8 +45,15 @@ describe('NodeHealth', () => {
   it('resets the failure count on success while up', () => {
     const h = new NodeHealth('a', 2);
     h.failure('timeout', 1);
-    h.success();
-    expect(h.failure('timeout', 2)).toBeNull();
+    expect(h.success(2)).toBeNull();
+    expect(h.failure('timeout', 3)).toBeNull();
+  });
+
+  it('comes up when an ordinary call succeeds while it was down (tried because every node was down)', () => {
+    const h = new NodeHealth('a', 1);
+    h.failure('refused', 1000);
+    expect(h.success(1500)).toEqual({ kind: 'up', downForMs: 500 });
+    expect(h.snapshot()).toMatchObject({ state: 'up', lastTroubleAt: 1500 });
   });
 
   it('comes up on a probe, and reports a restart when the pid changed or uptime went backwards', () => {
