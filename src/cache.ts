@@ -78,7 +78,7 @@ export class Cache {
       limitLoad: (task, maxWaitMs) => safeMode.limitLoad(task, maxWaitMs),
       shouldRetry: (error) => safeMode.shouldRetry(error),
       ...(o.recorder
-        ? { observeCost: (key: string, costMs: number) => o.recorder?.recordCost(key, costMs) }
+        ? { observeCost: (key: string, costMs: number) => this.#record(key, undefined, costMs) }
         : {}),
     });
   }
@@ -112,7 +112,7 @@ export class Cache {
     } catch (error) {
       return Promise.reject(error);
     }
-    this.#options.recorder?.recordRequest(key, replay);
+    if (this.#options.recorder) this.#record(key, replay);
     const flight = this.#flights.run(storeKey, () =>
       this.#readThrough.fetch({ key, storeKey, loader, policy }),
     );
@@ -212,7 +212,7 @@ export class Cache {
     return {
       ...this.#stats,
       safeModeActive: this.#safeMode.active,
-      queuedLoads: this.#safeMode.status().queuedLoads,
+      queuedLoads: this.#safeMode.queuedLoads,
     };
   }
 
@@ -241,6 +241,16 @@ export class Cache {
 
   #assertOpen(): void {
     if (this.#closed) throw new CacheClosedError();
+  }
+
+  /** Tells the recorder of a request (or, with `costMs`, of a load cost); one that throws fails nothing. */
+  #record(key: string, replay: Replay | undefined, costMs?: number): void {
+    try {
+      if (costMs === undefined) this.#options.recorder?.recordRequest(key, replay);
+      else this.#options.recorder?.recordCost(key, costMs);
+    } catch (error) {
+      process.emitWarning(`stampede-guard: the recorder threw: ${String(error)}`, 'StampedeGuardWarning');
+    }
   }
 
   #reportStoreError(key: string, error: unknown): void {

@@ -214,6 +214,10 @@ export function resolveCacheOptions(input: CacheOptions = {}, env = process.env)
   integer('maxConcurrentLoads', o.maxConcurrentLoads, 1, 100_000);
   oneOf('failover', o.failover, ['rehash', 'gutter', 'none']);
   integer('failoverTtl', o.failoverTtl, 1, 30 * 24 * 3600);
+  // A lock written to a failover node lives at most failoverTtl; the heartbeat renews it every lockTtl / 2.
+  if (o.failoverTtl * 2 <= o.lockTtl) {
+    throw new InvalidOptionError('failoverTtl', `more than half of lockTtl (${o.lockTtl})`, o.failoverTtl);
+  }
   if (o.failover === 'gutter' && o.gutterServers === undefined) {
     throw new InvalidOptionError('gutterServers', "given when failover is 'gutter'", o.gutterServers);
   }

@@ -29,6 +29,7 @@ describe('createCache options', () => {
     ['failover', { failover: 'random' }],
     ['failoverTtl', { failoverTtl: 0 }],
     ['gutterServers', { failover: 'gutter' }],
+    ['failoverTtl', { lockTtl: 20, failoverTtl: 10 }],
     ['lockTtl', { lockTtl: 0.5 }],
     ['pollMinMs', { pollMinMs: 0 }],
     ['pollMaxMs', { pollMinMs: 50, pollMaxMs: 10 }],

@@ -344,6 +344,27 @@ describe('failures of the cache itself', () => {
     expect(await cache.wrap('k', () => 'not called')).toBe('reloaded');
   });
 
+  it('keeps serving when the recorder throws', async () => {
+    const warning = vi.spyOn(process, 'emitWarning').mockImplementation(() => {});
+    const recorder = {
+      recordRequest: () => {
+        throw new Error('bad recorder');
+      },
+      recordCost: () => {
+        throw new Error('bad recorder cost');
+      },
+    };
+    const cache = make(new MemoryStore(), { recorder });
+    expect(await cache.wrap('k', () => 'v')).toBe('v');
+    expect(await cache.wrap('k', () => 'not called')).toBe('v'); // a hit reports the stored cost
+    expect(warning).toHaveBeenCalledWith(expect.stringContaining('bad recorder'), 'StampedeGuardWarning');
+    expect(warning).toHaveBeenCalledWith(
+      expect.stringContaining('bad recorder cost'),
+      'StampedeGuardWarning',
+    );
+    warning.mockRestore();
+  });
+
   it('keeps working when an event listener throws', async () => {
     const cache = make(new MemoryStore());
     const warning = vi.spyOn(process, 'emitWarning').mockImplementation(() => {});

@@ -71,6 +71,11 @@ export class SafeModeController {
     monitor.start();
   }
 
+  /** Loader calls queued behind `maxConcurrentLoads` now. */
+  get queuedLoads(): number {
+    return this.#limiter.queued;
+  }
+
   get active(): boolean {
     return this.#setting === 'always' || (this.#setting === 'auto' && this.#monitor?.active === true);
   }

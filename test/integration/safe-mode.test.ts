@@ -204,6 +204,7 @@ describe('routing on real nodes', () => {
     const cache = createCache({
       servers: nodes.map((n) => n.address),
       failoverTtl: 1,
+      lockTtl: 1, // failoverTtl must exceed half the lock TTL (the heartbeat renews locks every lockTtl / 2)
       probeIntervalMs: 100,
       ttl: 60,
     });
