@@ -14,7 +14,7 @@ import {
 } from '../src/index.js';
 import { lockKeyOf, toStoreKey } from '../src/keys.js';
 import { ChaosStore } from './support/chaos-store.js';
-import { deferred, sleep } from './support/deferred.js';
+import { concurrencyProbe, deferred, sleep } from './support/deferred.js';
 
 const lockOf = (key: string) => lockKeyOf(toStoreKey('t', key));
 const make = (store: MemoryStore | ChaosStore, options: CacheOptions = {}): Cache =>
@@ -145,17 +145,11 @@ describe('the load cap (maxConcurrentLoads) in safe mode', () => {
 
   it('still caps loads that do not depend on each other', async () => {
     const cache = make(new MemoryStore(), { maxConcurrentLoads: 2 });
-    let running = 0;
-    let peak = 0;
-    const loader = (v: number) => async () => {
-      peak = Math.max(peak, ++running);
-      await sleep(20);
-      running--;
-      return v;
-    };
+    const probe = concurrencyProbe();
+    const loader = probe.loader;
     const values = await Promise.all(Array.from({ length: 8 }, (_, i) => cache.wrap(`k${i}`, loader(i))));
     expect(values).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
-    expect(peak).toBe(2);
+    expect(probe.peak()).toBe(2);
   });
 });
 

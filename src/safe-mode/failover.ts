@@ -18,10 +18,8 @@ export function failoverPlacement(
   failoverTtl: number,
   gutter: MemcachedStore | undefined,
 ): PlacementPolicy {
-  // Reused on every call: the hit path allocates nothing to route.
-  const home: Placement[] = store.nodes.map((node) => ({ node }));
   return (routeKey, owner): Placement | null => {
-    if (!monitor.isDown(owner)) return home[owner] as Placement;
+    if (!monitor.isDown(owner)) return store.home(owner);
     if (mode === 'none') return null;
     if (mode === 'gutter' && gutter) return { node: gutter.nodeFor(routeKey), maxTtl: failoverTtl };
     for (const index of store.rank(routeKey)) {
@@ -30,6 +28,6 @@ export function failoverPlacement(
     // Every node is down: try the owner anyway. A dead one refuses at once; one that just came back
     // (a restart) answers, is known up again at that call, and the locks work again without waiting
     // for the next probe.
-    return home[owner] as Placement;
+    return store.home(owner);
   };
 }

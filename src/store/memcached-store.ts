@@ -65,6 +65,11 @@ export class MemcachedStore implements Store {
     return this.#router.pick(routeKey);
   }
 
+  /** The placement of node `index` as its own home (no TTL cap): built once, shared with placement policies. */
+  home(index: number): Placement {
+    return this.#home[index] as Placement;
+  }
+
   /** Every node index for `routeKey`, owner first: the failover order. */
   rank(routeKey: string): number[] {
     return this.#router.rank(routeKey);
@@ -125,7 +130,7 @@ export class MemcachedStore implements Store {
 
   #place(operation: string, routeKey: string): Placement {
     const owner = this.#router.pick(routeKey);
-    if (!this.#placement) return this.#home[owner] as Placement;
+    if (!this.#placement) return this.home(owner);
     const placement = this.#placement(routeKey, owner);
     if (!placement) throw new NodeDownError(operation, (this.nodes[owner] as MemcachedNode).id);
     return placement;

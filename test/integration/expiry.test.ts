@@ -3,35 +3,30 @@
  * expires at the n-th tick, so it can live anything from n-1 to n seconds. The cache must still keep a
  * value for its whole TTL and a live holder's lock for its whole lockTtl.
  */
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createCache } from '../../src/index.js';
-import { MemcachedStore } from '../../src/store/memcached-store.js';
 import { sleep } from '../support/deferred.js';
-import { type MemcachedProcess, startMemcached, stopAllMemcached } from '../support/memcached.js';
+import { useMemcachedNode } from '../support/memcached.js';
 
-let node: MemcachedProcess;
-let raw: MemcachedStore;
-
-beforeAll(async () => {
-  node = await startMemcached();
-  raw = new MemcachedStore({ servers: [{ address: node.address, weight: 1 }], opTimeoutMs: 500 });
-});
-afterAll(async () => {
-  await raw.close();
-  await stopAllMemcached();
-});
+const memcached = useMemcachedNode();
 
 let probes = 0;
 /** Resolves just before memcached's clock ticks (about `beforeMs` ahead of it). */
 async function justBeforeTick(beforeMs: number): Promise<void> {
   const key = `tick-probe:${probes++}`;
-  await raw.set(key, Buffer.from('x'), 1);
-  while ((await raw.get(key)) !== null) await sleep(2); // gone: the clock just ticked
+  await memcached.raw.set(key, Buffer.from('x'), 1);
+  while ((await memcached.raw.get(key)) !== null) await sleep(2); // gone: the clock just ticked
   await sleep(1000 - beforeMs);
 }
 
 const cacheOn = (options: object) =>
-  createCache({ servers: [node.address], namespace: 'exp', safeMode: 'always', pollMaxMs: 10, ...options });
+  createCache({
+    servers: [memcached.node.address],
+    namespace: 'exp',
+    safeMode: 'always',
+    pollMaxMs: 10,
+    ...options,
+  });
 
 describe("memcached's one-second clock", () => {
   it('keeps a live holder’s lock (lockTtl 1) while another worker waits: one load', async () => {

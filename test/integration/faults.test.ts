@@ -2,43 +2,34 @@
  * wrap() against a real memcached that misbehaves or is fed awkward input: loader errors, a hung node,
  * huge and odd keys, values too large for memcached.
  */
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createCache, SerializationError } from '../../src/index.js';
 import { lockKeyOf, toStoreKey } from '../../src/keys.js';
-import { MemcachedStore } from '../../src/store/memcached-store.js';
 import { deferred, sleep } from '../support/deferred.js';
-import { type MemcachedProcess, startMemcached, stopAllMemcached } from '../support/memcached.js';
+import { startMemcached, useMemcachedNode } from '../support/memcached.js';
 
-let node: MemcachedProcess;
-let raw: MemcachedStore;
-
-beforeAll(async () => {
-  node = await startMemcached();
-  raw = new MemcachedStore({ servers: [{ address: node.address, weight: 1 }], opTimeoutMs: 500 });
-});
-afterAll(async () => {
-  await raw.close();
-  await stopAllMemcached();
-});
+const memcached = useMemcachedNode();
 
 const cacheOn = (address: string, options: object = {}) =>
   createCache({ servers: [address], namespace: 'ft', opTimeoutMs: 200, ...options });
 
 describe('loader errors on real memcached', () => {
   it('reach every joiner, cache nothing, and release the lock at once', async () => {
-    const cache = cacheOn(node.address, { lockTtl: 30, safeMode: 'always' });
+    const cache = cacheOn(memcached.node.address, { lockTtl: 30, safeMode: 'always' });
     const gate = deferred<string>();
     const calls = Array.from({ length: 20 }, () => cache.wrap('boom', () => gate.promise));
-    await vi.waitFor(async () => expect(await raw.get(lockKeyOf(toStoreKey('ft', 'boom')))).not.toBeNull());
+    await vi.waitFor(async () =>
+      expect(await memcached.raw.get(lockKeyOf(toStoreKey('ft', 'boom')))).not.toBeNull(),
+    );
     gate.reject(new Error('db exploded'));
     const settled = await Promise.allSettled(calls);
     expect(settled.map((s) => s.status === 'rejected' && (s.reason as Error).message)).toEqual(
       new Array(20).fill('db exploded'),
     );
-    expect(await raw.get(lockKeyOf(toStoreKey('ft', 'boom')))).toBeNull();
-    expect(await raw.get(toStoreKey('ft', 'boom'))).toBeNull();
+    expect(await memcached.raw.get(lockKeyOf(toStoreKey('ft', 'boom')))).toBeNull();
+    expect(await memcached.raw.get(toStoreKey('ft', 'boom'))).toBeNull();
     // A second cache (another worker) loads at once instead of waiting out the 30 s lock TTL.
-    const other = cacheOn(node.address, {
+    const other = cacheOn(memcached.node.address, {
       lockTtl: 30,
       safeMode: 'always',
       waitTimeoutMs: 20_000,
@@ -114,7 +105,7 @@ describe('awkward keys and values on real memcached', () => {
     ['non-ASCII', 'ユーザー:42:émoji-🎉'],
     ['with control characters', 'line\r\nbreak\t'],
   ])('stores and finds a key %s', async (_, key) => {
-    const cache = cacheOn(node.address);
+    const cache = cacheOn(memcached.node.address);
     const loader = vi.fn(() => ({ key }));
     expect(await cache.wrap(key, loader)).toEqual({ key });
     expect(await cache.wrap(key, loader)).toEqual({ key });
@@ -124,19 +115,19 @@ describe('awkward keys and values on real memcached', () => {
   });
 
   it('returns a value over maxValueBytes without storing it, with an event', async () => {
-    const cache = cacheOn(node.address);
+    const cache = cacheOn(memcached.node.address);
     const tooLarge = vi.fn();
     cache.on('value:too-large', tooLarge);
     const big = 'x'.repeat(1024 * 1024 + 10);
     expect(await cache.wrap('big', () => big)).toBe(big);
-    expect(await raw.get(toStoreKey('ft', 'big'))).toBeNull();
+    expect(await memcached.raw.get(toStoreKey('ft', 'big'))).toBeNull();
     expect(tooLarge).toHaveBeenCalledWith(expect.objectContaining({ key: 'big' }));
     await cache.close();
   });
 
   it('returns a value memcached itself refuses as too large, with an event', async () => {
     // maxValueBytes above memcached's 1 MiB item limit: memcached answers "Value too large".
-    const cache = cacheOn(node.address, { maxValueBytes: 4 * 1024 * 1024 });
+    const cache = cacheOn(memcached.node.address, { maxValueBytes: 4 * 1024 * 1024 });
     const tooLarge = vi.fn();
     cache.on('value:too-large', tooLarge);
     const big = 'y'.repeat(1024 * 1024 + 10);
@@ -148,7 +139,7 @@ describe('awkward keys and values on real memcached', () => {
   });
 
   it('rejects a value that cannot be serialized with a clear error', async () => {
-    const cache = cacheOn(node.address);
+    const cache = cacheOn(memcached.node.address);
     await expect(cache.wrap('bigint', () => ({ n: 1n }))).rejects.toBeInstanceOf(SerializationError);
     await expect(cache.wrap('bigint', () => ({ n: 1n }))).rejects.toThrow(
       /Cannot serialize the value of "bigint"/,

@@ -7,7 +7,7 @@ import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { type CacheEvents, createCache } from '../../src/index.js';
 import { toStoreKey } from '../../src/keys.js';
 import { MemcachedStore } from '../../src/store/memcached-store.js';
-import { sleep } from '../support/deferred.js';
+import { concurrencyProbe, sleep } from '../support/deferred.js';
 import {
   type MemcachedProcess,
   startCluster,
@@ -255,19 +255,13 @@ describe('a single memcached node that dies', () => {
     const node = await startMemcached();
     const cache = createCache({ servers: [node.address], maxConcurrentLoads: 2 });
     await node.kill();
-    let running = 0;
-    let peak = 0;
-    const loader = (v: number) => async () => {
-      peak = Math.max(peak, ++running);
-      await sleep(20);
-      running--;
-      return v;
-    };
+    const probe = concurrencyProbe();
+    const loader = probe.loader;
     await cache.wrap('warm', loader(0)); // the first refused call marks the node down
     expect(cache.safeMode.active).toBe(true);
     const values = await Promise.all(Array.from({ length: 10 }, (_, i) => cache.wrap(`k${i}`, loader(i))));
     expect(values).toEqual(Array.from({ length: 10 }, (_, i) => i));
-    expect(peak).toBeLessThanOrEqual(2);
+    expect(probe.peak()).toBeLessThanOrEqual(2);
     await cache.close();
   });
 

@@ -12,3 +12,18 @@ export function deferred<T = void>() {
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** A loader factory that takes `ms` and records the most calls running at once (`peak()`). */
+export function concurrencyProbe(ms = 20) {
+  let running = 0;
+  let peak = 0;
+  const loader =
+    <V>(value: V) =>
+    async (): Promise<V> => {
+      peak = Math.max(peak, ++running);
+      await sleep(ms);
+      running--;
+      return value;
+    };
+  return { loader, peak: () => peak };
+}

@@ -5,6 +5,8 @@ import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll } from 'vitest';
+import { MemcachedStore } from '../../src/store/memcached-store.js';
 import { isAlive, track } from './reaper.js';
 
 export interface StartMemcachedOptions {
@@ -308,4 +310,24 @@ function awaitStoppedState(pid: number): void {
     }
     Atomics.wait(pause, 0, 0, 1);
   }
+}
+
+/**
+ * For a test file: one memcached node for all its tests, and a raw single-node store on it to inspect
+ * what was written; both closed after the file. Read the fields inside tests (they are set in beforeAll).
+ */
+export function useMemcachedNode(): { node: MemcachedProcess; raw: MemcachedStore } {
+  const shared = {} as { node: MemcachedProcess; raw: MemcachedStore };
+  beforeAll(async () => {
+    shared.node = await startMemcached();
+    shared.raw = new MemcachedStore({
+      servers: [{ address: shared.node.address, weight: 1 }],
+      opTimeoutMs: 500,
+    });
+  });
+  afterAll(async () => {
+    await shared.raw?.close();
+    await stopAllMemcached();
+  });
+  return shared;
 }
