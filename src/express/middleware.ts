@@ -93,8 +93,11 @@ export function createCacheMiddleware(
       if (captured.reason === 'server-error' || captured.reason === 'aborted') {
         throw new RenderFailedError(captured.reason, ctx.key);
       }
-      if (o.passTtl > 0) ctx.setTtl(o.passTtl);
-      else ctx.noStore();
+      // The marker lives passTtl exactly: never served stale, never refreshed in the background.
+      if (o.passTtl > 0) {
+        ctx.setTtl(o.passTtl);
+        ctx.noStale();
+      } else ctx.noStore();
       return { v: 1, pass: captured.reason, storedAt };
     }
     if (captured.ttl !== undefined) ctx.setTtl(captured.ttl);
