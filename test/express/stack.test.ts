@@ -108,6 +108,22 @@ describe('express-session in front (its cookie is set when the head is written)'
   });
 });
 
+describe('a cookie set in front before the route', () => {
+  it('keeps the page from being stored: each visitor gets the id its own cookie carries', async () => {
+    await withStack({}, async (s) => {
+      const responses = [await s.get('/visitor/1')];
+      responses.push(...(await Promise.all(Array.from({ length: 10 }, () => s.get('/visitor/1')))));
+      responses.push(await s.get('/visitor/1'));
+      const visitorOf = (r: request.Response) =>
+        /visitor=([0-9a-f]+)/.exec(String(r.headers['set-cookie'] ?? ''))?.[1];
+      for (const r of responses) expect(r.body).toContain(`visitor ${visitorOf(r)} `);
+      expect(new Set(responses.map(visitorOf)).size).toBe(12);
+      expect(cacheStatuses(responses)).toEqual({ MISS: 1, BYPASS: 11 });
+      expect(s.middleware.stats().notStored).toEqual({ 'set-cookie': 1 });
+    });
+  });
+});
+
 describe('compression() in front', () => {
   it('stores the identity body once and encodes it per client; its Vary: Accept-Encoding does not prevent storing', async () => {
     await withStack({}, async (s) => {
@@ -138,6 +154,19 @@ describe('i18n in front (Vary: Accept-Language set before the route)', () => {
       expect([de, en, de2].map((r) => r.body.split(' ')[0])).toEqual(['Willkommen', 'Welcome', 'Willkommen']);
       expect([de, en, de2].map((r) => r.headers['x-cache'])).toEqual(['MISS', 'BYPASS', 'BYPASS']);
       expect(s.middleware.stats().notStored).toEqual({ vary: 1 });
+    });
+  });
+
+  it('20 concurrent clients of a cold page in two languages: each gets its own language', async () => {
+    await withStack({}, async (s) => {
+      const langs = Array.from({ length: 20 }, (_, i) => (i % 2 ? 'de' : 'en'));
+      const responses = await Promise.all(langs.map((lang) => s.get('/i18n/3', { 'Accept-Language': lang })));
+      responses.forEach((r, i) => {
+        expect(r.body.split(' ')[0]).toBe(langs[i] === 'de' ? 'Willkommen' : 'Welcome');
+      });
+      expect(cacheStatuses(responses)).toEqual({ MISS: 1, BYPASS: 19 });
+      const later = await s.get('/i18n/3', { 'Accept-Language': 'en' });
+      expect([later.headers['x-cache'], later.body.split(' ')[0]]).toEqual(['BYPASS', 'Welcome']);
     });
   });
 
