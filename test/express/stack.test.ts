@@ -3,8 +3,9 @@
  * i18n with its Vary, trust proxy), over a real memcached: what each client received, body, cookie and
  * X-Cache, in sequence and concurrently.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import request from 'supertest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type Cache, createCache, type ResponseCacheOptions } from '../../src/index.js';
 import { type StackApp, serveStack } from '../fixtures/express-stack.js';
 import { type MemcachedProcess, startMemcached, stopAllMemcached } from '../support/memcached.js';
@@ -104,6 +105,28 @@ describe('express-session in front (its cookie is set when the head is written)'
       });
       const stored = JSON.stringify(await s.cache.get('http:/plain/1'));
       expect(stored).not.toMatch(/x-request-origin|set-cookie|content-encoding/i);
+    });
+  });
+});
+
+describe('grace behind the stack', () => {
+  it('the background render goes through session and compression again, and stores a page without cookie', async () => {
+    await withStack({ middleware: { ttl: 0.3, grace: 600 }, renderMs: 10 }, async (s) => {
+      const first = await s.get('/plain/3', { 'Accept-Encoding': 'gzip' });
+      await sleep(400);
+      const stale = await s.get('/plain/3', { 'Accept-Encoding': 'gzip' });
+      await vi.waitFor(() => expect(s.renders['/plain/3']).toBe(2));
+      await vi.waitFor(async () => expect((await s.get('/plain/3')).body).toMatch(/render-2$/));
+      const refreshed = await s.get('/plain/3', { 'Accept-Encoding': 'gzip' });
+      expect([first, stale, refreshed].map((r) => r.headers['x-cache'])).toEqual(['MISS', 'STALE', 'HIT']);
+      expect([first, stale, refreshed].map((r) => r.headers['content-encoding'])).toEqual([
+        'gzip',
+        'gzip',
+        'gzip',
+      ]);
+      expect(stale.body).toBe(first.body);
+      for (const r of [first, stale, refreshed]) expect(r.headers['set-cookie']).toBeUndefined();
+      expect(s.renders['/plain/3']).toBe(2);
     });
   });
 });
