@@ -168,7 +168,8 @@ export class Cache {
     const k = { key, storeKey: toStoreKey(this.#options.namespace, key) };
     try {
       const entry = await this.#entries.read(k);
-      if (entry && Date.now() < entry.freshUntil + this.#options.policy.grace * 1000) return entry.value as T;
+      const grace = entry?.noStale ? 0 : this.#options.policy.grace;
+      if (entry && Date.now() < entry.freshUntil + grace * 1000) return entry.value as T;
     } catch (error) {
       this.#reportStoreError(key, error);
     }

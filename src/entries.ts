@@ -45,10 +45,14 @@ export class Entries {
     }
   }
 
-  /** Serializes a fresh entry; throws SerializationError, so a value that cannot be cached is reported clearly. */
-  encode(k: EntryKey, value: unknown, costMs: number, policy: ResolvedPolicy): Buffer {
+  /**
+   * Serializes a fresh entry; throws SerializationError, so a value that cannot be cached is reported clearly.
+   * `noStale`: the entry is never served stale (see `LoaderContext.noStale()`).
+   */
+  encode(k: EntryKey, value: unknown, costMs: number, policy: ResolvedPolicy, noStale = false): Buffer {
+    const freshUntil = Date.now() + policy.ttl * 1000;
     try {
-      return encodeEnvelope({ value, freshUntil: Date.now() + policy.ttl * 1000, costMs }, this.serializer);
+      return encodeEnvelope({ value, freshUntil, costMs, ...(noStale ? { noStale } : {}) }, this.serializer);
     } catch (error) {
       throw new SerializationError(k.key, error);
     }

@@ -8,6 +8,7 @@ const MAGIC = 0x53; // 'S'
 const VERSION = 1;
 const HEADER_BYTES = 19;
 const FLAG_UNDEFINED = 1;
+const FLAG_NO_STALE = 2;
 
 export interface Envelope {
   value: unknown;
@@ -15,6 +16,8 @@ export interface Envelope {
   freshUntil: number;
   /** How long the loader took, in ms: XFetch uses it, and warmup ranks by it. */
   costMs: number;
+  /** Never served past `freshUntil` (no grace, no stale-if-error) nor refreshed early: the loader's `noStale()`. */
+  noStale?: boolean;
 }
 
 /** Encodes an envelope. Serializer errors propagate to the caller. */
@@ -24,7 +27,7 @@ export function encodeEnvelope(envelope: Envelope, serializer: Serializer): Buff
   const out = Buffer.allocUnsafe(HEADER_BYTES + body.length);
   out[0] = MAGIC;
   out[1] = VERSION;
-  out[2] = undefinedValue ? FLAG_UNDEFINED : 0;
+  out[2] = (undefinedValue ? FLAG_UNDEFINED : 0) | (envelope.noStale ? FLAG_NO_STALE : 0);
   out.writeDoubleLE(envelope.freshUntil, 3);
   out.writeDoubleLE(envelope.costMs, 11);
   body.copy(out, HEADER_BYTES);
@@ -38,7 +41,7 @@ export function decodeEnvelope(bytes: Buffer, serializer: Serializer): Envelope 
   }
   const freshUntil = bytes.readDoubleLE(3);
   const costMs = bytes.readDoubleLE(11);
-  const value =
-    bytes[2] === FLAG_UNDEFINED ? undefined : serializer.deserialize(bytes.subarray(HEADER_BYTES));
-  return { value, freshUntil, costMs };
+  const flags = bytes[2] ?? 0;
+  const value = flags & FLAG_UNDEFINED ? undefined : serializer.deserialize(bytes.subarray(HEADER_BYTES));
+  return flags & FLAG_NO_STALE ? { value, freshUntil, costMs, noStale: true } : { value, freshUntil, costMs };
 }

@@ -17,6 +17,12 @@ export interface LoaderContext {
   setTtl(seconds: number): void;
   /** Return the value to this load's callers without storing it. */
   noStore(): void;
+  /**
+   * Keep the value only while it is fresh: whatever the call's `grace` and `staleIfError`, it is never
+   * served stale nor refreshed in the background (early or in grace); past its TTL it is a miss. For
+   * short-lived answers such as the middleware's "not cacheable" marker.
+   */
+  noStale(): void;
 }
 
 export type Loader<T> = (context: LoaderContext) => T | Promise<T>;
@@ -25,6 +31,7 @@ export type Loader<T> = (context: LoaderContext) => T | Promise<T>;
 export class LoaderDirectives implements LoaderContext {
   ttl: number | undefined;
   store = true;
+  stale = true;
 
   constructor(
     readonly key: string,
@@ -40,5 +47,9 @@ export class LoaderDirectives implements LoaderContext {
 
   noStore(): void {
     this.store = false;
+  }
+
+  noStale(): void {
+    this.stale = false;
   }
 }

@@ -8,6 +8,7 @@ import {
   type Cache,
   type CacheOptions,
   createCache,
+  type LoaderContext,
   MemoryStore,
   SerializationError,
   WaitTimeoutError,
@@ -461,6 +462,40 @@ describe('the loader context and the warmup seam', () => {
     expect(results).toEqual(['p', 'p', 'p']);
     expect(await store.get(toStoreKey('t', 'private'))).toBeNull();
     await expect(cache.wrap('bad', (ctx) => ctx.setTtl(-1))).rejects.toThrow(/`setTtl\(\)`/);
+  });
+
+  it('lets a loader say noStale(): the value lives its TTL only, whatever grace, staleIfError and beta', async () => {
+    const store = new MemoryStore();
+    const cache = make(store, { ttl: 60, grace: 600, staleIfError: 600, beta: 100 });
+    const stale = vi.fn();
+    const refreshes = vi.fn();
+    cache.on('stale', stale);
+    cache.on('refresh:done', refreshes);
+    const loads: boolean[] = [];
+    const marker = (ctx: LoaderContext) => {
+      loads.push(ctx.background);
+      ctx.setTtl(0.05);
+      ctx.noStale();
+      return `m${loads.length}`;
+    };
+    expect(await cache.wrap('k', marker)).toBe('m1');
+    const storeKey = toStoreKey('t', 'k');
+    const bytes = await store.get(storeKey);
+    // memcached keeps an item up to its next second: keep this one long past its freshness too.
+    await store.set(storeKey, bytes as Buffer, 60);
+    vi.spyOn(Math, 'random').mockReturnValue(1e-9); // XFetch would refresh any other entry now
+    expect(await cache.wrap('k', marker)).toBe('m1'); // fresh: a hit, not refreshed early
+    vi.restoreAllMocks();
+    await sleep(80);
+    expect(await cache.get('k')).toBeUndefined();
+    expect(await cache.wrap('k', marker)).toBe('m2'); // past its TTL: a miss, loaded by this call
+    await store.set(storeKey, (await store.get(storeKey)) as Buffer, 60);
+    await sleep(80);
+    await expect(cache.wrap('k', () => Promise.reject(new Error('db down')))).rejects.toThrow('db down');
+    await sleep(20);
+    expect(loads).toEqual([false, false]);
+    expect(stale).not.toHaveBeenCalled();
+    expect(refreshes).not.toHaveBeenCalled();
   });
 
   it('tells a loader whether it runs in the background (the caller was answered already)', async () => {

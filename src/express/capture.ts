@@ -4,12 +4,15 @@
  *
  * The capture wraps `writeHead`, `write` and `end` as own properties, like `compression()` and
  * `on-headers` do, so it sees exactly what the handlers behind it produce: with `compression()` in front
- * it captures the identity body, before compression. The verdict comes as soon as it is known: a response
- * that cannot be stored is reported at its head (or when it outgrows the limit), not when it ends, so
- * whoever waits for it is released at once.
+ * it captures the identity body, before compression. Being wrapped after the middleware in front, its
+ * `writeHead` runs before theirs: it notes the head the handlers produced, lets the head go out through
+ * the middleware in front (whose on-headers listeners add to it: express-session's cookie, compression's
+ * `Vary`), then judges the head as it was sent. The verdict comes as soon as it is known: a response that
+ * cannot be stored is reported at its head (or when it outgrows the limit), not when it ends, so whoever
+ * waits for it is released at once.
  */
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
-import type { HeadVerdict, NotStoredReason, StoredHeaders } from './response-policy.js';
+import type { Head, HeadVerdict, NotStoredReason, StoredHeaders } from './response-policy.js';
 
 export type Captured =
   | { stored: false; reason: NotStoredReason }
@@ -19,12 +22,13 @@ type Method = (this: ServerResponse, ...args: unknown[]) => unknown;
 type HeadersArgument = OutgoingHttpHeaders | Array<string | string[]> | undefined;
 
 /**
- * Starts capturing `res`. `judge` sees the status and the complete head (headers given to `writeHead`
- * included) before it goes out. Resolves once: with the verdict, or with the whole response at `end()`.
+ * Starts capturing `res`. `judge` sees the head as it was sent, and the head the handlers behind produced
+ * (headers given to their `writeHead` included). Resolves once: with the verdict, or with the whole
+ * response at `end()`.
  */
 export function captureResponse(
   res: ServerResponse,
-  judge: (status: number, headers: OutgoingHttpHeaders) => HeadVerdict,
+  judge: (sent: Head, behind: Head) => HeadVerdict,
   maxBodyBytes: number,
 ): Promise<Captured> {
   return new Promise((resolve) => {
@@ -60,17 +64,17 @@ export function captureResponse(
     };
 
     res.writeHead = function capturedWriteHead(this: ServerResponse, status: number, ...rest: unknown[]) {
-      if (verdict === undefined && !this.headersSent) {
-        // Move headers given here onto the response (as on-headers does), so the judge sees the full head.
-        const headers = (typeof rest[0] === 'string' ? rest[1] : rest[0]) as HeadersArgument;
-        for (const [name, value] of headerEntries(headers)) this.setHeader(name, value);
-        verdict = judge(status, this.getHeaders());
-        if ('notStored' in verdict) settle({ stored: false, reason: verdict.notStored });
-        else if (tooLarge) settle({ stored: false, reason: 'too-large' });
-        const reason = typeof rest[0] === 'string' ? [rest[0]] : [];
-        return writeHead.apply(this, [status, ...reason]);
-      }
-      return writeHead.apply(this, [status, ...rest]);
+      if (verdict !== undefined || this.headersSent) return writeHead.apply(this, [status, ...rest]);
+      // Move headers given here onto the response (as on-headers does), so both heads are complete.
+      const headers = (typeof rest[0] === 'string' ? rest[1] : rest[0]) as HeadersArgument;
+      for (const [name, value] of headerEntries(headers)) this.setHeader(name, value);
+      const behind: Head = { status, headers: this.getHeaders() };
+      const reason = typeof rest[0] === 'string' ? [rest[0]] : [];
+      const result = writeHead.apply(this, [status, ...reason]);
+      verdict = judge({ status: this.statusCode, headers: this.getHeaders() }, behind);
+      if ('notStored' in verdict) settle({ stored: false, reason: verdict.notStored });
+      else if (tooLarge) settle({ stored: false, reason: 'too-large' });
+      return result;
     } as typeof res.writeHead;
 
     res.write = function capturedWrite(this: ServerResponse, chunk: unknown, ...rest: unknown[]) {

@@ -23,7 +23,7 @@ import { type ResponseCacheOptions, resolveResponseCacheOptions } from './option
 import { type CacheStatus, cacheStatusOf, isResponseRecord, type ResponseRecord } from './record.js';
 import { replay } from './replay.js';
 import { type BypassReason, planRequest, stripConditionals, takeCharge } from './request-policy.js';
-import { judgeHead } from './response-policy.js';
+import { type Head, judgeHead } from './response-policy.js';
 import { type ResponseCacheEvents, ResponseCacheMonitor, type ResponseCacheStats } from './stats.js';
 
 /** The middleware function, with its counters and events. */
@@ -77,7 +77,7 @@ export function createCacheMiddleware(
   const render = (req: IncomingMessage, res: Response, next: NextFunction): Promise<Captured> => {
     const upstream = { ...res.getHeaders() };
     stripConditionals(req.headers);
-    const judge = (status: number, headers: typeof upstream) => judgeHead(status, headers, upstream, o);
+    const judge = (sent: Head, behind: Head) => judgeHead(sent, behind, upstream, o);
     const captured = captureResponse(res, judge, o.maxBodyBytes);
     // A client that left while this request waited for its turn (the lock, the safe-mode cap): the
     // capture says 'aborted' and its joiners try again; rendering would only load the database.
@@ -93,8 +93,11 @@ export function createCacheMiddleware(
       if (captured.reason === 'server-error' || captured.reason === 'aborted') {
         throw new RenderFailedError(captured.reason, ctx.key);
       }
-      if (o.passTtl > 0) ctx.setTtl(o.passTtl);
-      else ctx.noStore();
+      // The marker lives passTtl exactly: never served stale, never refreshed in the background.
+      if (o.passTtl > 0) {
+        ctx.setTtl(o.passTtl);
+        ctx.noStale();
+      } else ctx.noStore();
       return { v: 1, pass: captured.reason, storedAt };
     }
     if (captured.ttl !== undefined) ctx.setTtl(captured.ttl);

@@ -23,9 +23,10 @@ export interface ResponseCacheOptions extends WrapOptions {
    */
   key?: (req: Request) => string | false;
   /**
-   * Request headers whose (normalised) values are part of the key. A response that declares `Vary` on a
-   * header not listed here is not stored. With `compression()` *behind* the middleware, list
-   * `'accept-encoding'`; in front of it (recommended) nothing is needed.
+   * Request headers whose (normalised) values are part of the key. A response sent with `Vary` on a
+   * header not listed here is not stored, wherever the `Vary` was set (an i18n or CORS middleware in
+   * front included). With `compression()` *behind* the middleware, list `'accept-encoding'`; in front of
+   * it (recommended) nothing is needed.
    * @default []
    */
   vary?: string[];
@@ -34,8 +35,9 @@ export interface ResponseCacheOptions extends WrapOptions {
   /** Largest body stored, in bytes; larger responses are served in full but not stored. @default 524288 */
   maxBodyBytes?: number;
   /**
-   * Take the TTL from the response's `Cache-Control` `s-maxage` (else `max-age`); 0 means not stored.
-   * `private`, `no-store` and `no-cache` are honoured whatever this says. @default false
+   * Take the TTL from the response's `Cache-Control` `s-maxage` (else `max-age`); 0 means not stored, and
+   * a value above 365 days (the cache's TTL ceiling) is clamped to 365 days. `private`, `no-store` and
+   * `no-cache` are honoured whatever this says. @default false
    */
   respectCacheControl?: boolean;
   /** Serve requests carrying `Authorization` without the cache. @default true */
@@ -49,12 +51,17 @@ export interface ResponseCacheOptions extends WrapOptions {
    * @default true
    */
   bypassForwardedHost?: boolean;
-  /** A response with `Set-Cookie`: not stored, or stored and shared without its cookies. @default 'pass' */
+  /**
+   * A response sent with `Set-Cookie`, whoever set it (a session middleware in front included): not
+   * stored, or stored and its body shared without the cookies (only for bodies that do not depend on
+   * them). @default 'pass'
+   */
   setCookie?: SetCookiePolicy;
   /**
    * Seconds a "not cacheable" marker is kept after a response turned out uncacheable (not for 5xx or
    * aborted renders), so requests everywhere render at once instead of queueing on the lock one by one
-   * (Varnish's hit-for-pass). 0 disables the marker. @default 5
+   * (Varnish's hit-for-pass). `grace` and `staleIfError` do not extend it. 0 disables the marker.
+   * @default 5
    */
   passTtl?: number;
   /** Let a request's `Cache-Control: no-cache` / `Pragma: no-cache` bypass the cache. @default false */

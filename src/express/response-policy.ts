@@ -1,10 +1,13 @@
 /**
- * Whether a rendered response may be stored and shared, decided from its status and headers as they are
- * when the head is written, and which of its headers are stored.
+ * Whether a rendered response may be stored and shared, and which of its headers are stored. Two heads
+ * are looked at (see `capture.ts`):
  *
- * Only what the cached part of the stack added is stored: headers already on the response when the
- * middleware ran (CORS, session cookies, security headers of middleware in front) belong to each
- * request, which sets its own when the stored response is replayed.
+ * - the head as finally sent, which the decision is taken on: middleware in front adds headers only when
+ *   the head is written (express-session's cookie, compression's `Vary`), and whatever reaches the client
+ *   counts, whoever set it;
+ * - the head the handlers behind the middleware produced, which is what is stored, less what was already
+ *   on the response when the middleware ran (CORS, security headers of middleware in front): both belong
+ *   to each request, whose own pass through the stack sets them again on a replay.
  */
 import type { OutgoingHttpHeaders } from 'node:http';
 import type { ResolvedResponseCacheOptions } from './options.js';
@@ -31,6 +34,18 @@ export type NotStoredReason =
 export type HeaderValue = string | string[];
 export type StoredHeaders = Array<[name: string, value: HeaderValue]>;
 
+/** A response head: its status and headers. */
+export interface Head {
+  status: number;
+  headers: OutgoingHttpHeaders;
+}
+
+/**
+ * The longest TTL a response's `s-maxage` / `max-age` can set: larger values are clamped to it (the
+ * cache's own TTL ceiling; memcached would refuse the write of an absurd one).
+ */
+export const MAX_RESPONSE_TTL_SECONDS = 365 * 24 * 3600;
+
 export type HeadVerdict =
   | { notStored: NotStoredReason }
   | { status: number; headers: StoredHeaders; ttl: number | undefined };
@@ -53,41 +68,62 @@ const NEVER_STORED = new Set([
   'x-cache',
 ]);
 
-/** The decisions on a response head, in a fixed order. `upstream` is the head before the middleware ran. */
+/**
+ * The decisions on a response head, in a fixed order. `sent` is the head as it went out, `behind` the
+ * head the handlers behind the middleware produced, `upstream` the headers before the middleware ran.
+ */
 export function judgeHead(
-  status: number,
-  headers: OutgoingHttpHeaders,
+  sent: Head,
+  behind: Head,
   upstream: OutgoingHttpHeaders,
   o: ResolvedResponseCacheOptions,
 ): HeadVerdict {
+  const { status, headers } = sent;
   if (status >= 500) return { notStored: 'server-error' };
   if (!o.statuses.has(status)) return { notStored: 'status' };
   const cc = cacheControl(headers['cache-control']);
   for (const directive of ['private', 'no-store', 'no-cache'] as const) {
     if (cc.has(directive)) return { notStored: directive };
   }
-  const added = (name: string) => !sameValue(headers[name], upstream[name]);
-  if (headers['set-cookie'] !== undefined && added('set-cookie') && o.setCookie === 'pass') {
-    return { notStored: 'set-cookie' };
-  }
-  const before = new Set(tokens(upstream.vary));
-  const varied = tokens(headers.vary).filter((name) => !before.has(name));
-  if (varied.some((name) => name === '*' || !o.vary.includes(name))) return { notStored: 'vary' };
+  // Whoever set it (a session in front, at writeHead or before the route): the body may be tied to it.
+  if (headers['set-cookie'] !== undefined && o.setCookie === 'pass') return { notStored: 'set-cookie' };
+  if (unkeyedVary(sent, behind, o.vary)) return { notStored: 'vary' };
 
   let ttl: number | undefined;
   if (o.respectCacheControl) {
     const seconds = Number(cc.get('s-maxage') ?? cc.get('max-age'));
     if (cc.has('s-maxage') || cc.has('max-age')) {
       if (!Number.isFinite(seconds) || seconds <= 0) return { notStored: 'max-age' };
-      ttl = seconds;
+      ttl = Math.min(seconds, MAX_RESPONSE_TTL_SECONDS);
     }
   }
   const stored: StoredHeaders = [];
-  for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined || NEVER_STORED.has(name) || !added(name)) continue;
+  for (const [name, value] of Object.entries(behind.headers)) {
+    if (value === undefined || NEVER_STORED.has(name) || sameValue(value, upstream[name])) continue;
     stored.push([name, normalise(value)]);
   }
-  return { status, headers: stored, ttl };
+  return { status: behind.status, headers: stored, ttl };
+}
+
+/**
+ * Whether the sent head varies on a request header the key does not cover (or on `*`), wherever the
+ * `Vary` was set: an i18n middleware in front sets `Vary: Accept-Language` before the route, and the
+ * page it wraps is rendered in the client's language.
+ *
+ * One exception: `Accept-Encoding` added only when the head was written (by `compression()` in front,
+ * through on-headers), over a body the handlers behind left unencoded. The capture sits behind the
+ * encoder and stores that identity body; a replay goes through the encoder again, which negotiates per
+ * client and adds the `Vary` itself. What is stored does not vary on the encoding, so the key need not.
+ * An encoded body (compression behind the middleware, a pre-compressed file) or a `Vary: Accept-Encoding`
+ * already there behind the middleware does vary: it needs `accept-encoding` in the key.
+ */
+function unkeyedVary(sent: Head, behind: Head, keyed: readonly string[]): boolean {
+  const before = new Set(tokens(behind.headers.vary));
+  const identity = tokens(behind.headers['content-encoding']).every((coding) => coding === 'identity');
+  return tokens(sent.headers.vary).some((name) => {
+    if (name === 'accept-encoding' && identity && !before.has(name)) return false;
+    return name === '*' || !keyed.includes(name);
+  });
 }
 
 /** Cache-Control directives, lower-cased, with their (unquoted) arguments. */

@@ -75,15 +75,16 @@ export class ReadThrough {
   ): T | Promise<T> {
     const { events, stats } = this.#deps;
     const now = Date.now();
+    // An entry its loader said noStale() for has no stale window and no early refresh, whatever the call's.
+    const { beta, grace, staleIfError } = found?.noStale ? NO_STALE_WINDOW : req.policy;
     if (found && now < found.freshUntil) {
       stats.hits++;
       if (events.listening('hit')) events.emit('hit', { key: req.key });
       this.#deps.observeCost?.(req.key, found.costMs);
-      if (req.policy.beta > 0 && earlyRefreshDue(found, req.policy.beta, now))
-        this.#refreshInBackground(req, found);
+      if (beta > 0 && earlyRefreshDue(found, beta, now)) this.#refreshInBackground(req, found);
       return found.value as T;
     }
-    if (found && now < found.freshUntil + req.policy.grace * 1000) {
+    if (found && now < found.freshUntil + grace * 1000) {
       stats.staleHits++;
       events.emit('stale', { key: req.key, reason: 'grace', ageMs: now - found.freshUntil });
       this.#refreshInBackground(req, found);
@@ -93,7 +94,7 @@ export class ReadThrough {
     stats.misses++;
     events.emit('miss', { key: req.key });
     // An entry past grace is still kept while stale-if-error allows: a fallback, never an answer by itself.
-    const stale = found && now < found.freshUntil + req.policy.staleIfError * 1000 ? found : null;
+    const stale = found && now < found.freshUntil + staleIfError * 1000 ? found : null;
     if (!this.#deps.shouldLock(req.policy)) return this.#loadAndStore(req, stale);
     return this.#lockedLoad(req, stale, found, retries, waitStarted);
   }
@@ -190,8 +191,8 @@ export class ReadThrough {
   async #loadAndStore<T>(req: ReadRequest<T>, stale: Envelope | null, deferWrite = false): Promise<T> {
     const loaded = await this.#runLoader(req, stale, false);
     if (!loaded.store) return loaded.value;
-    const policy = loaded.ttl === undefined ? req.policy : { ...req.policy, ttl: loaded.ttl };
-    const bytes = this.#deps.entries.encode(req, loaded.value, loaded.costMs, policy);
+    const policy = storedPolicy(req.policy, loaded);
+    const bytes = this.#deps.entries.encode(req, loaded.value, loaded.costMs, policy, loaded.noStale);
     const write = this.#deps.entries.write(req, bytes, policy).catch((error: unknown) => {
       this.#storeError(req.key, 'set', error);
     });
@@ -222,12 +223,13 @@ export class ReadThrough {
       const costMs = performance.now() - started;
       events.emit('load', { key: req.key, durationMs: costMs, background });
       this.#deps.observeCost?.(req.key, costMs);
-      return { value, store: directives.store, ttl: directives.ttl, costMs };
+      return { value, store: directives.store, ttl: directives.ttl, noStale: !directives.stale, costMs };
     } catch (error) {
       stats.loadErrors++;
       events.emit('load:error', { key: req.key, error, background });
       if (stale && !background) {
-        return { value: this.#serveStale(req, stale, 'error'), store: false, ttl: undefined, costMs: 0 };
+        const value = this.#serveStale(req, stale, 'error');
+        return { value, store: false, ttl: undefined, noStale: false, costMs: 0 };
       }
       throw error;
     }
@@ -280,10 +282,10 @@ export class ReadThrough {
       held.startHeartbeat();
       const loaded = await this.#runLoader(req, null, true);
       if (!loaded.store) return;
-      const policy = loaded.ttl === undefined ? req.policy : { ...req.policy, ttl: loaded.ttl };
+      const policy = storedPolicy(req.policy, loaded);
       await this.#deps.entries.write(
         req,
-        this.#deps.entries.encode(req, loaded.value, loaded.costMs, policy),
+        this.#deps.entries.encode(req, loaded.value, loaded.costMs, policy, loaded.noStale),
         policy,
       );
       this.#deps.stats.backgroundRefreshes++;
@@ -313,7 +315,17 @@ interface Loaded<T> {
   store: boolean;
   /** The TTL the loader chose, if any. */
   ttl: number | undefined;
+  /** The loader said noStale(): the entry lives its TTL only. */
+  noStale: boolean;
   costMs: number;
+}
+
+const NO_STALE_WINDOW = { beta: 0, grace: 0, staleIfError: 0 };
+
+/** The policy a loaded value is stored with: the loader's TTL, and no stale window if it said noStale(). */
+function storedPolicy(policy: ResolvedPolicy, loaded: Loaded<unknown>): ResolvedPolicy {
+  const ttl = loaded.ttl ?? policy.ttl;
+  return loaded.noStale ? { ...policy, ttl, ...NO_STALE_WINDOW } : { ...policy, ttl };
 }
 
 /** XFetch (Vattani et al.): refresh early with a probability that grows as expiry nears and with the cost. */

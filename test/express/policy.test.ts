@@ -8,7 +8,7 @@ import type { OutgoingHttpHeaders } from 'node:http';
 import { afterAll, describe, expect, it } from 'vitest';
 import { resolveResponseCacheOptions } from '../../src/express/options.js';
 import { defaultKey } from '../../src/express/request-policy.js';
-import { judgeHead } from '../../src/express/response-policy.js';
+import { judgeHead, MAX_RESPONSE_TTL_SECONDS } from '../../src/express/response-policy.js';
 import { createCache, InvalidOptionError, MemoryStore, type ResponseCacheOptions } from '../../src/index.js';
 import { resolveCacheOptions } from '../../src/options.js';
 
@@ -58,9 +58,14 @@ describe('default key', () => {
 });
 
 describe('judging a response head', () => {
-  const o = resolved({ respectCacheControl: true, vary: ['accept-language'] });
-  const judge = (status: number, headers: OutgoingHttpHeaders, upstream: OutgoingHttpHeaders = {}) =>
-    judgeHead(status, headers, upstream, o);
+  const o = resolved({ respectCacheControl: true, vary: ['accept-language', 'origin'] });
+  /** Judges a head sent as produced behind the middleware, unless `sent` says what was added in front. */
+  const judge = (
+    status: number,
+    headers: OutgoingHttpHeaders,
+    upstream: OutgoingHttpHeaders = {},
+    sent: OutgoingHttpHeaders = headers,
+  ) => judgeHead({ status, headers: sent }, { status, headers }, upstream, o);
 
   it('stores only what the cached part of the stack added', () => {
     const upstream = {
@@ -91,12 +96,46 @@ describe('judging a response head', () => {
     });
   });
 
-  it('lets a cookie set in front (a session) through, and refuses one set behind', () => {
+  it('refuses a cookie whoever set it: behind, in front before the route, or in front at writeHead', () => {
     const session = { 'set-cookie': ['sid=1'] };
-    expect(judge(200, { ...session }, session)).toMatchObject({ status: 200 });
-    expect(judge(200, { 'set-cookie': ['sid=1', 'theme=dark'] }, session)).toEqual({
-      notStored: 'set-cookie',
+    expect(judge(200, { ...session }, session)).toEqual({ notStored: 'set-cookie' });
+    expect(judge(200, { 'set-cookie': ['theme=dark'] })).toEqual({ notStored: 'set-cookie' });
+    expect(judge(200, {}, {}, session)).toEqual({ notStored: 'set-cookie' });
+  });
+
+  it('judges the head as sent, and stores the head produced behind the middleware', () => {
+    const behind = { 'content-type': 'text/plain', etag: '"1"' };
+    const sent = { ...behind, 'content-encoding': 'gzip', vary: 'Accept-Encoding', 'x-response-time': '3ms' };
+    expect(judge(200, behind, {}, sent)).toEqual({
+      status: 200,
+      ttl: undefined,
+      headers: [
+        ['content-type', 'text/plain'],
+        ['etag', '"1"'],
+      ],
     });
+    expect(judge(200, behind, {}, { ...sent, 'cache-control': 'private' })).toEqual({ notStored: 'private' });
+  });
+
+  it('lets Vary: Accept-Encoding added in front over an identity body through, not over an encoded one', () => {
+    const sent = { vary: 'Accept-Encoding' };
+    expect(judge(200, {}, {}, sent)).toMatchObject({ status: 200 });
+    expect(judge(200, { 'content-encoding': 'identity' }, {}, sent)).toMatchObject({ status: 200 });
+    // compression() behind the middleware: the stored body is encoded, the key must vary on it.
+    const encoded = { 'content-encoding': 'gzip', vary: 'Accept-Encoding' };
+    expect(judge(200, encoded)).toEqual({ notStored: 'vary' });
+    // A pre-compressed body with compression() in front: encoded behind, Vary added in front.
+    expect(judge(200, { 'content-encoding': 'br' }, {}, { 'content-encoding': 'br', ...sent })).toEqual({
+      notStored: 'vary',
+    });
+    // Set behind the middleware: the handler says its body depends on it.
+    expect(judge(200, sent)).toEqual({ notStored: 'vary' });
+  });
+
+  it('honours a Vary set in front, before the route or at writeHead', () => {
+    const i18n = { vary: 'Accept-Language, User-Agent' };
+    expect(judge(200, i18n, i18n)).toEqual({ notStored: 'vary' });
+    expect(judge(200, {}, {}, i18n)).toEqual({ notStored: 'vary' });
   });
 
   it.each([
@@ -116,6 +155,14 @@ describe('judging a response head', () => {
   it('takes the TTL from s-maxage before max-age', () => {
     expect(judge(200, { 'cache-control': 'max-age=10, s-maxage="30"' })).toMatchObject({ ttl: 30 });
     expect(judge(200, { 'cache-control': 'public, max-age=10' })).toMatchObject({ ttl: 10 });
+  });
+
+  it('clamps an absurd s-maxage / max-age to 365 days', () => {
+    const year = 365 * 24 * 3600;
+    expect(MAX_RESPONSE_TTL_SECONDS).toBe(year);
+    expect(judge(200, { 'cache-control': 's-maxage=1e12' })).toMatchObject({ ttl: year });
+    expect(judge(200, { 'cache-control': 'max-age=99999999999' })).toMatchObject({ ttl: year });
+    expect(judge(200, { 'cache-control': `max-age=${year}` })).toMatchObject({ ttl: year });
   });
 });
 
