@@ -10,6 +10,7 @@ import {
   type CacheEvents,
   type CacheStats,
   emptyStats,
+  warnCallbackFailure,
 } from './events.js';
 import { type CacheMiddleware, createCacheMiddleware } from './express/middleware.js';
 import type { ResponseCacheOptions } from './express/options.js';
@@ -249,7 +250,7 @@ export class Cache {
       if (costMs === undefined) this.#options.recorder?.recordRequest(key, replay);
       else this.#options.recorder?.recordCost(key, costMs);
     } catch (error) {
-      process.emitWarning(`stampede-guard: the recorder threw: ${String(error)}`, 'StampedeGuardWarning');
+      warnCallbackFailure('the recorder', error);
     }
   }
 
