@@ -3,6 +3,7 @@
  * hit path pays nothing for tracing nobody reads. Event names are stable; payloads only ever gain fields.
  */
 import { EventEmitter } from 'node:events';
+import { describeThrown } from './errors.js';
 
 interface KeyEvent {
   /** The key as the caller gave it (before namespacing and hashing). */
@@ -150,19 +151,6 @@ export class CacheEventEmitter extends TypedEmitter<CacheEvents> {}
  */
 export function warnCallbackFailure(what: string, error: unknown): void {
   process.emitWarning(`stampede-guard: ${what} threw: ${describeThrown(error)}`, 'StampedeGuardWarning');
-}
-
-/** A one-line description of a thrown value; never throws (`String()` of `Object.create(null)` does). */
-export function describeThrown(error: unknown): string {
-  try {
-    return error instanceof Error ? String(error.message) : String(error);
-  } catch {
-    try {
-      return Object.prototype.toString.call(error);
-    } catch {
-      return 'a value that cannot be described';
-    }
-  }
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {

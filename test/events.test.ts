@@ -4,7 +4,8 @@
  * neither exits nor sees an unhandled rejection. The failure becomes a StampedeGuardWarning.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { describeThrown, TypedEmitter } from '../src/events.js';
+import { describeThrown } from '../src/errors.js';
+import { TypedEmitter } from '../src/events.js';
 import { createCache, MemoryStore } from '../src/index.js';
 import { sleep } from './support/deferred.js';
 import { freePort } from './support/memcached.js';

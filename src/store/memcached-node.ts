@@ -5,7 +5,8 @@
  */
 import type { Socket } from 'node:net';
 import memjs from 'memjs';
-import { StoreError, StoreTimeoutError, ValueTooLargeError } from '../errors.js';
+import { describeThrown, type StoreError, StoreTimeoutError } from '../errors.js';
+import { fromMemjsError } from './memjs-errors.js';
 import { toExptime } from './store.js';
 
 export interface MemcachedNodeOptions {
@@ -147,7 +148,7 @@ export class MemcachedNode {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
-        const error = cause ? toStoreError(operation, this.id, cause) : null;
+        const error = cause ? fromMemjsError(operation, this.id, timeoutMs, cause) : null;
         onOutcome?.(this, error);
         if (error) reject(error);
         else resolve(value);
@@ -155,15 +156,8 @@ export class MemcachedNode {
       try {
         issue(done);
       } catch (error) {
-        done(error instanceof Error ? error : new Error(String(error)), undefined as T);
+        done(error instanceof Error ? error : new Error(describeThrown(error)), undefined as T);
       }
     });
   }
-}
-
-function toStoreError(operation: string, node: string, error: unknown): StoreError {
-  const message = error instanceof Error ? error.message : String(error);
-  return /too large/i.test(message)
-    ? new ValueTooLargeError(operation, node, error)
-    : new StoreError(operation, node, error);
 }
