@@ -57,13 +57,20 @@ export class NodeHealth {
     private readonly downAfter: number,
   ) {}
 
-  /** A failed call or probe. Refused connections mark the node down at once; others after `downAfter`. */
+  /**
+   * A failed call or probe. Refused connections mark the node down at once; others after `downAfter`.
+   * While down, a timeout or a refusal updates the reason (a refusing node that starts to hang must stop
+   * being tried: failover routing reads it), without a new transition.
+   */
   failure(kind: FailureKind, now: number): HealthTransition | null {
     this.consecutiveFailures++;
     this.lastTroubleAt = now;
-    if (this.state === 'down') return null;
-    if (kind !== 'refused' && this.consecutiveFailures < this.downAfter) return null;
     const reason: DownReason = kind === 'timeout' ? 'hung' : kind === 'refused' ? 'refused' : 'error';
+    if (this.state === 'down') {
+      if (reason !== 'error') this.reason = reason;
+      return null;
+    }
+    if (kind !== 'refused' && this.consecutiveFailures < this.downAfter) return null;
     this.state = 'down';
     this.reason = reason;
     this.#downSince = now;

@@ -55,6 +55,17 @@ describe('NodeHealth', () => {
     expect(b.failure('timeout', 3)).toBeNull(); // already down
   });
 
+  it('keeps the latest reason while down: a refusing node that starts to hang is hung (no longer tried)', () => {
+    const h = new NodeHealth('a', 2);
+    h.failure('refused', 1);
+    expect(h.failure('timeout', 2)).toBeNull(); // no second 'down'
+    expect(h.snapshot()).toMatchObject({ state: 'down', reason: 'hung' });
+    h.failure('reset', 3); // a vaguer failure does not hide what is known
+    expect(h.reason).toBe('hung');
+    h.failure('refused', 4);
+    expect(h.reason).toBe('refused');
+  });
+
   it('takes a reset connection as evidence, not proof (a restarted node is already back)', () => {
     const h = new NodeHealth('a', 2);
     expect(h.failure('reset', 1)).toBeNull();
