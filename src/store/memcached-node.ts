@@ -64,17 +64,18 @@ export class MemcachedNode {
     );
   }
 
+  /** Throws InvalidOptionError for a TTL memcached cannot take, before anything is sent. */
   set(key: string, value: Buffer, ttlSeconds: number): Promise<void> {
+    const expires = toExptime(ttlSeconds);
     return this.#request<void>('set', this.#timeoutMs, (done) =>
-      this.#client.set(key, value, { expires: toExptime(ttlSeconds) }, (error) => done(error, undefined)),
+      this.#client.set(key, value, { expires }, (error) => done(error, undefined)),
     );
   }
 
   add(key: string, value: Buffer, ttlSeconds: number): Promise<boolean> {
+    const expires = toExptime(ttlSeconds);
     return this.#request<boolean>('add', this.#timeoutMs, (done) =>
-      this.#client.add(key, value, { expires: toExptime(ttlSeconds) }, (error, stored) =>
-        done(error, stored === true),
-      ),
+      this.#client.add(key, value, { expires }, (error, stored) => done(error, stored === true)),
     );
   }
 
@@ -85,8 +86,9 @@ export class MemcachedNode {
   }
 
   touch(key: string, ttlSeconds: number): Promise<boolean> {
+    const expires = toExptime(ttlSeconds);
     return this.#request<boolean>('touch', this.#timeoutMs, (done) =>
-      this.#client.touch(key, toExptime(ttlSeconds), (error, touched) => done(error, touched === true)),
+      this.#client.touch(key, expires, (error, touched) => done(error, touched === true)),
     );
   }
 

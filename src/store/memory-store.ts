@@ -2,7 +2,7 @@
  * An in-process Store: for single-process use and for unit tests of policy. It does not coordinate
  * across processes; integration tests use real memcached.
  */
-import type { Store } from './store.js';
+import { checkStoreTtl, type Store } from './store.js';
 
 interface Item {
   value: Buffer;
@@ -80,5 +80,6 @@ export class MemoryStore implements Store {
 
 // Like memcached: whole seconds rounded up, 0 = no expiry.
 function expiryOf(ttlSeconds: number): number {
+  checkStoreTtl(ttlSeconds);
   return ttlSeconds <= 0 ? Number.POSITIVE_INFINITY : Date.now() + Math.ceil(ttlSeconds) * 1000;
 }
