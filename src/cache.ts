@@ -144,6 +144,9 @@ export class Cache {
     if (typeof name !== 'string' || name.length === 0)
       throw new InvalidOptionError('name', 'a non-empty string', name);
     if (typeof fn !== 'function') throw new InvalidOptionError('fn', 'a function', fn);
+    if (typeof options !== 'object' || options === null) {
+      throw new InvalidOptionError('cached()', 'an object', options);
+    }
     const { key: keyOf, ...wrapOptions } = options;
     if (keyOf !== undefined && typeof keyOf !== 'function')
       throw new InvalidOptionError('cached().key', 'a function', keyOf);

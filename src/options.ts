@@ -369,12 +369,20 @@ function resolveServers(
   });
 }
 
-function checkObject(name: string, value: unknown, known: Set<string>, where: string): void {
+/**
+ * Checks an options object: an object, only known names, and no `null` values. Left out (or undefined)
+ * means the default; null is not a silent synonym for it, since no option documents a meaning for null.
+ * `where` prefixes option names in errors (`'wrap().'`).
+ */
+export function checkObject(name: string, value: unknown, known: ReadonlySet<string>, where: string): void {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new InvalidOptionError(where ? `${where.slice(0, -1)}` : name, 'an object', value);
   }
-  for (const key of Object.keys(value)) {
+  for (const [key, option] of Object.entries(value)) {
     if (!known.has(key)) throw new InvalidOptionError(`${where}${key}`, 'a known option (unknown name)', key);
+    if (option === null) {
+      throw new InvalidOptionError(`${where}${key}`, 'left out for its default (null is not a value)', null);
+    }
   }
 }
 

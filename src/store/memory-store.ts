@@ -2,6 +2,8 @@
  * An in-process Store: for single-process use and for unit tests of policy. It does not coordinate
  * across processes; integration tests use real memcached.
  */
+import { InvalidOptionError } from '../errors.js';
+import { checkObject } from '../options.js';
 import { checkStoreTtl, type Store } from './store.js';
 
 interface Item {
@@ -15,14 +17,17 @@ export interface MemoryStoreOptions {
   maxItems?: number;
 }
 
+const MEMORY_STORE_OPTIONS = new Set(['maxItems']);
+
 export class MemoryStore implements Store {
   readonly #items = new Map<string, Item>();
   readonly #maxItems: number;
 
   constructor(options: MemoryStoreOptions = {}) {
+    checkObject('options', options, MEMORY_STORE_OPTIONS, '');
     const maxItems = options.maxItems ?? 100_000;
     if (!Number.isInteger(maxItems) || maxItems < 1) {
-      throw new TypeError(`Option \`maxItems\` must be a positive integer, received ${String(maxItems)}`);
+      throw new InvalidOptionError('maxItems', 'a positive integer', maxItems);
     }
     this.#maxItems = maxItems;
   }
