@@ -10,6 +10,7 @@ import {
   type CacheEvents,
   type CacheStats,
   emptyStats,
+  warnCallbackFailure,
 } from './events.js';
 import { type CacheMiddleware, createCacheMiddleware } from './express/middleware.js';
 import type { ResponseCacheOptions } from './express/options.js';
@@ -143,6 +144,9 @@ export class Cache {
     if (typeof name !== 'string' || name.length === 0)
       throw new InvalidOptionError('name', 'a non-empty string', name);
     if (typeof fn !== 'function') throw new InvalidOptionError('fn', 'a function', fn);
+    if (typeof options !== 'object' || options === null) {
+      throw new InvalidOptionError('cached()', 'an object', options);
+    }
     const { key: keyOf, ...wrapOptions } = options;
     if (keyOf !== undefined && typeof keyOf !== 'function')
       throw new InvalidOptionError('cached().key', 'a function', keyOf);
@@ -250,7 +254,7 @@ export class Cache {
       if (costMs === undefined) this.#options.recorder?.recordRequest(key, replay);
       else this.#options.recorder?.recordCost(key, costMs);
     } catch (error) {
-      process.emitWarning(`stampede-guard: the recorder threw: ${String(error)}`, 'StampedeGuardWarning');
+      warnCallbackFailure('the recorder', error);
     }
   }
 

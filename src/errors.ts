@@ -8,6 +8,7 @@ export type ErrorCode =
   | 'E_STORE'
   | 'E_STORE_TIMEOUT'
   | 'E_VALUE_TOO_LARGE'
+  | 'E_STORE_OUT_OF_MEMORY'
   | 'E_NODE_DOWN'
   | 'E_HOTLIST'
   | 'E_SERIALIZE'
@@ -66,7 +67,7 @@ export class StoreError extends StampedeGuardError {
   readonly node: string | undefined;
 
   constructor(operation: string, node: string | undefined, cause: unknown, code: ErrorCode = 'E_STORE') {
-    const reason = cause instanceof Error ? cause.message : String(cause);
+    const reason = describeThrown(cause);
     super(code, `memcached ${operation} failed${node ? ` on ${node}` : ''}: ${reason}`, { cause });
     this.operation = operation;
     this.node = node;
@@ -75,15 +76,19 @@ export class StoreError extends StampedeGuardError {
 
 /** A memcached operation got no answer within `opTimeoutMs` (a hung or unreachable node). */
 export class StoreTimeoutError extends StoreError {
-  constructor(operation: string, node: string | undefined, timeoutMs: number) {
-    super(operation, node, new Error(`no answer within ${timeoutMs} ms`), 'E_STORE_TIMEOUT');
+  /** `cause`: the client's own timeout error, when it gave up first. */
+  constructor(operation: string, node: string | undefined, timeoutMs: number, cause?: unknown) {
+    super(operation, node, cause ?? new Error(`no answer within ${timeoutMs} ms`), 'E_STORE_TIMEOUT');
   }
 }
 
-/** The key's node is known to be down and no failover node may take it (`failover: 'none'`). */
+/**
+ * The key's node is known to be down and no other node may take it (`failover: 'none'`, or every node
+ * is down and the owner hangs): the call failed at once, without a network round trip.
+ */
 export class NodeDownError extends StoreError {
   constructor(operation: string, node: string) {
-    super(operation, node, new Error('node is down and failover is off'), 'E_NODE_DOWN');
+    super(operation, node, new Error('node is down and no other node may take the key'), 'E_NODE_DOWN');
   }
 }
 
@@ -94,10 +99,20 @@ export class ValueTooLargeError extends StoreError {
   }
 }
 
+/**
+ * memcached answered that it has no memory for the item (it runs with `-M`, or its slabs are exhausted):
+ * the write did not happen, but the node is alive and still serves reads. Not health evidence.
+ */
+export class StoreOutOfMemoryError extends StoreError {
+  constructor(operation: string, node: string | undefined, cause: unknown) {
+    super(operation, node, cause, 'E_STORE_OUT_OF_MEMORY');
+  }
+}
+
 /** A value could not be serialized for storage (circular structure, BigInt with JSON, ...). */
 export class SerializationError extends StampedeGuardError {
   constructor(key: string | undefined, cause: unknown) {
-    const reason = cause instanceof Error ? cause.message : String(cause);
+    const reason = describeThrown(cause);
     super('E_SERIALIZE', `Cannot serialize the value of "${key}": ${reason}`, { key, cause });
   }
 }
@@ -117,4 +132,17 @@ function describe(value: unknown): string {
   if (value === null) return 'null';
   if (typeof value === 'object') return 'an object';
   return String(value);
+}
+
+/** A one-line description of a thrown value; never throws (`String()` of `Object.create(null)` does). */
+export function describeThrown(error: unknown): string {
+  try {
+    return error instanceof Error ? String(error.message) : String(error);
+  } catch {
+    try {
+      return Object.prototype.toString.call(error);
+    } catch {
+      return 'a value that cannot be described';
+    }
+  }
 }

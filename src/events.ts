@@ -3,6 +3,7 @@
  * hit path pays nothing for tracing nobody reads. Event names are stable; payloads only ever gain fields.
  */
 import { EventEmitter } from 'node:events';
+import { describeThrown } from './errors.js';
 
 interface KeyEvent {
   /** The key as the caller gave it (before namespacing and hashing). */
@@ -117,17 +118,22 @@ export class TypedEmitter<Events extends object> {
   }
 
   /**
-   * Emits to listeners. A throwing listener must not break a lock release or a caller's request,
-   * so its error becomes a process warning instead of propagating into the cache's control flow.
+   * Emits to listeners, each on its own: a listener that throws (anything, even a value that cannot be
+   * printed) or returns a promise that rejects must not break a lock release, a caller's request or the
+   * process, nor keep the next listener from hearing the event. Its failure becomes a process warning.
    */
   emit<K extends keyof Events & string>(name: K, event: Events[K]): void {
-    try {
-      this.#emitter.emit(name, event);
-    } catch (error) {
-      process.emitWarning(
-        `stampede-guard: a '${name}' listener threw: ${String(error)}`,
-        'StampedeGuardWarning',
-      );
+    if (this.#emitter.listenerCount(name) === 0) return;
+    // rawListeners: `once` wrappers included, which remove themselves when called.
+    for (const listener of this.#emitter.rawListeners(name)) {
+      try {
+        const result: unknown = Reflect.apply(listener, this.#emitter, [event]);
+        if (isThenable(result)) {
+          result.then(undefined, (error: unknown) => warnCallbackFailure(`a '${name}' listener`, error));
+        }
+      } catch (error) {
+        warnCallbackFailure(`a '${name}' listener`, error);
+      }
     }
   }
 
@@ -138,3 +144,19 @@ export class TypedEmitter<Events extends object> {
 
 /** The cache's own events. */
 export class CacheEventEmitter extends TypedEmitter<CacheEvents> {}
+
+/**
+ * Reports that a user callback (`what`: "a 'miss' listener", "the recorder") threw or rejected, as a
+ * process warning of type `StampedeGuardWarning`. Never throws, whatever was thrown.
+ */
+export function warnCallbackFailure(what: string, error: unknown): void {
+  process.emitWarning(`stampede-guard: ${what} threw: ${describeThrown(error)}`, 'StampedeGuardWarning');
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    (typeof value === 'object' || typeof value === 'function') &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
+}

@@ -7,6 +7,7 @@ export {
   SerializationError,
   StampedeGuardError,
   StoreError,
+  StoreOutOfMemoryError,
   StoreTimeoutError,
   ValueTooLargeError,
   WaitTimeoutError,

@@ -3,7 +3,7 @@
  * Cache-Control max-age) or "do not store this" (a personalised or failed response). The value still
  * goes to every caller joined on this load.
  */
-import { InvalidOptionError } from './errors.js';
+import { checkTtl } from './options.js';
 
 export interface LoaderContext {
   /** The key as given to `wrap()`. */
@@ -13,7 +13,10 @@ export interface LoaderContext {
    * answered already, so the loader must not rely on anything tied to it (a request, a response).
    */
   readonly background: boolean;
-  /** Seconds this value stays fresh, instead of the call's `ttl`. */
+  /**
+   * Seconds this value stays fresh, instead of the call's `ttl`; bounded like `ttl` (above 0, at most
+   * 365 days). Throws `InvalidOptionError` naming `setTtl()` otherwise.
+   */
   setTtl(seconds: number): void;
   /** Return the value to this load's callers without storing it. */
   noStore(): void;
@@ -39,9 +42,7 @@ export class LoaderDirectives implements LoaderContext {
   ) {}
 
   setTtl(seconds: number): void {
-    if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds <= 0) {
-      throw new InvalidOptionError('setTtl()', 'a finite number of seconds above 0', seconds);
-    }
+    checkTtl('setTtl()', seconds); // the bounds of the `ttl` option: memcached would refuse the write
     this.ttl = seconds;
   }
 

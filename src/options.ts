@@ -308,6 +308,17 @@ export function resolveSetOptions(input: { ttl?: number } | undefined, base: Res
   return resolvePolicy({ ttl: input.ttl }, base, 'set().');
 }
 
+/**
+ * Longest `ttl` (and `grace`, `staleIfError`, `ctx.setTtl()`) in seconds: 365 days. Memcached reads TTLs
+ * over 30 days as Unix times (the store converts), which must stay within its 32-bit expiry field.
+ */
+export const MAX_TTL_SECONDS = 365 * 24 * 3600;
+
+/** Validates a freshness TTL in seconds, as the `ttl` option and `ctx.setTtl()` take it. */
+export function checkTtl(name: string, value: unknown): asserts value is number {
+  number(name, value, 0.001, MAX_TTL_SECONDS);
+}
+
 function resolvePolicy(input: PolicyOptions, base: ResolvedPolicy, where: string): ResolvedPolicy {
   const p: ResolvedPolicy = {
     ttl: input.ttl ?? base.ttl,
@@ -319,9 +330,9 @@ function resolvePolicy(input: PolicyOptions, base: ResolvedPolicy, where: string
     lock: base.lock,
   };
   // Memcached counts expiry in whole seconds; over 30 days it reads a TTL as a Unix time (the store converts).
-  number(`${where}ttl`, p.ttl, 0.001, 365 * 24 * 3600);
-  number(`${where}grace`, p.grace, 0, 365 * 24 * 3600);
-  number(`${where}staleIfError`, p.staleIfError, 0, 365 * 24 * 3600);
+  checkTtl(`${where}ttl`, p.ttl);
+  number(`${where}grace`, p.grace, 0, MAX_TTL_SECONDS);
+  number(`${where}staleIfError`, p.staleIfError, 0, MAX_TTL_SECONDS);
   number(`${where}beta`, p.beta, 0, 100);
   number(`${where}waitTimeoutMs`, p.waitTimeoutMs, 0, 24 * 3600 * 1000);
   oneOf(`${where}onWaitTimeout`, p.onWaitTimeout, ['load', 'stale', 'throw']);
@@ -358,12 +369,20 @@ function resolveServers(
   });
 }
 
-function checkObject(name: string, value: unknown, known: Set<string>, where: string): void {
+/**
+ * Checks an options object: an object, only known names, and no `null` values. Left out (or undefined)
+ * means the default; null is not a silent synonym for it, since no option documents a meaning for null.
+ * `where` prefixes option names in errors (`'wrap().'`).
+ */
+export function checkObject(name: string, value: unknown, known: ReadonlySet<string>, where: string): void {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new InvalidOptionError(where ? `${where.slice(0, -1)}` : name, 'an object', value);
   }
-  for (const key of Object.keys(value)) {
+  for (const [key, option] of Object.entries(value)) {
     if (!known.has(key)) throw new InvalidOptionError(`${where}${key}`, 'a known option (unknown name)', key);
+    if (option === null) {
+      throw new InvalidOptionError(`${where}${key}`, 'left out for its default (null is not a value)', null);
+    }
   }
 }
 

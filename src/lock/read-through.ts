@@ -11,7 +11,8 @@
  *
  * A memcached failure that made the monitor mark the node down (failover routing now sends the key
  * elsewhere), or a read that met a reset connection, starts the read-through over, at most twice and within
- * the same wait budget; any other failure degrades to loading directly (the caller is still coalesced
+ * the same wait budget; a timeout never does (`shouldRetry`), so a call waits out at most one `opTimeoutMs`
+ * before it degrades. Any other failure degrades to loading directly (the caller is still coalesced
  * in-process by the cache): a cache problem never becomes the caller's error.
  */
 import type { Entries, EntryKey } from '../entries.js';
@@ -38,7 +39,10 @@ export interface ReadThroughDeps {
   shouldLock(policy: ResolvedPolicy): boolean;
   /** Runs a loader call, under the safe-mode cap on concurrent loads when it applies (queued at most `maxWaitMs`). */
   limitLoad?<T>(task: () => Promise<T>, maxWaitMs: number): Promise<T>;
-  /** Whether a failed store call is worth starting over (failover moved the key, or a stale socket broke). */
+  /**
+   * Whether a failed store call is worth starting over (failover moved the key, or a stale socket broke).
+   * Must say no to timeouts: each start-over may meet another one.
+   */
   shouldRetry?(error: StoreError): boolean;
   /** Learns what loading a key costs (from a load here, or from the entry another process stored). */
   observeCost?(key: string, costMs: number): void;

@@ -8,6 +8,7 @@ import { Counter, register as defaultRegistry, Gauge, Histogram, type Registry }
 import type { Cache } from '../cache.js';
 import { InvalidOptionError } from '../errors.js';
 import type { CacheStats } from '../events.js';
+import { checkObject } from '../options.js';
 
 export interface CacheMetricsOptions {
   /** The `cache` label value: tells several caches apart. @default 'default' */
@@ -41,6 +42,8 @@ interface Family {
   histogram: Histogram<'cache' | 'background'>;
 }
 
+const METRICS_OPTIONS = new Set(['name', 'registry', 'prefix']);
+
 const families = new WeakMap<Registry, Map<string, Family>>();
 
 /**
@@ -48,8 +51,12 @@ const families = new WeakMap<Registry, Map<string, Family>>();
  * Returns a function that unregisters this cache (its series disappear at the next scrape).
  */
 export function registerCacheMetrics(cache: Cache, options: CacheMetricsOptions = {}): () => void {
+  checkObject('options', options, METRICS_OPTIONS, '');
   const name = options.name ?? 'default';
   const registry = options.registry ?? defaultRegistry;
+  if (typeof registry !== 'object' || typeof registry.getSingleMetric !== 'function') {
+    throw new InvalidOptionError('registry', 'a prom-client Registry', registry);
+  }
   const prefix = options.prefix ?? 'stampede_guard_';
   if (typeof name !== 'string' || name === '')
     throw new InvalidOptionError('name', 'a non-empty string', name);

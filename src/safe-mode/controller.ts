@@ -86,14 +86,17 @@ export class SafeModeController {
   }
 
   /**
-   * Whether a call that failed is worth one more try: its node is now known down and failover sends the
-   * key elsewhere, or a read met a connection broken under it (a restarted node; memjs reconnects).
-   * Only reads: a resent `add` that had landed would look like someone else's lock.
+   * Whether a call that failed fast is worth one more try: its node is now known down and failover sends
+   * the key elsewhere, or a read met a connection broken under it (a restarted node; memjs reconnects;
+   * only reads: a resent `add` that had landed would look like someone else's lock). Never after a
+   * timeout: the call has waited its `opTimeoutMs` and loads directly (a second node hanging too would
+   * double the wait), and never after node-down routing (no call was made; the answer would not change).
    */
   shouldRetry(error: StoreError): boolean {
-    if (error.node === undefined) return false;
+    const kind = classifyFailure(error);
+    if (error.node === undefined || kind === null || kind === 'timeout') return false;
     if (this.#canFailOver && this.#monitor?.isDownById(error.node)) return true;
-    return error.operation === 'get' && classifyFailure(error) === 'reset';
+    return error.operation === 'get' && kind === 'reset';
   }
 
   status(): SafeModeStatus {

@@ -9,6 +9,7 @@ import type { CacheEventEmitter } from '../events.js';
 import type { MemcachedNode } from '../store/memcached-node.js';
 import {
   classifyFailure,
+  type DownReason,
   type HealthTransition,
   NodeHealth,
   type NodeHealthSnapshot,
@@ -69,6 +70,11 @@ export class HealthMonitor {
 
   isDown(index: number): boolean {
     return this.#health[index]?.state === 'down';
+  }
+
+  /** Why node `index` is down (its latest failure while down), or undefined while it is up. */
+  downReason(index: number): DownReason | undefined {
+    return this.#health[index]?.reason;
   }
 
   /** Whether the node with this id (`host:port`) is down. */

@@ -3,7 +3,7 @@
  * trouble (safe mode settles from there), and its identity (pid, uptime) to notice a restart: a node
  * that came back empty is as dangerous as a dead one, since all its keys miss at once.
  */
-import { type StoreError, StoreTimeoutError } from '../errors.js';
+import type { StoreError } from '../errors.js';
 import type { NodeIdentity } from '../store/memcached-node.js';
 
 export type DownReason = 'refused' | 'hung' | 'error';
@@ -30,17 +30,18 @@ const RESET_CODES = new Set(['ECONNRESET', 'EPIPE']);
 export type FailureKind = 'timeout' | 'refused' | 'reset' | 'error';
 
 /**
- * Health evidence in an error: a refused connection means down at once; a timeout means hung; a reset
- * connection or another error counts towards `downAfter`; protocol errors (too large) are no evidence.
+ * Health evidence in an error, read from its class and its socket error code (the store has already
+ * turned memjs's message text into classes): a refused connection means down at once; a timeout means
+ * hung; a reset connection or another error counts towards `downAfter`. An answer that refuses a write
+ * (too large, out of memory) comes from a live node, and node-down routing made no call: no evidence.
  */
 export function classifyFailure(error: StoreError): FailureKind | null {
-  if (error instanceof StoreTimeoutError) return 'timeout';
-  if (error.code !== 'E_STORE') return null; // too large, node-down routing: not news about the node
+  if (error.code === 'E_STORE_TIMEOUT') return 'timeout';
+  if (error.code !== 'E_STORE') return null;
   const code = (error.cause as { code?: unknown } | undefined)?.code;
   if (typeof code === 'string' && REFUSED_CODES.has(code)) return 'refused';
   if (typeof code === 'string' && RESET_CODES.has(code)) return 'reset';
-  // memjs reports its own connect/response timeouts as plain errors.
-  return /timed out/i.test(error.message) ? 'timeout' : 'error';
+  return 'error';
 }
 
 export class NodeHealth {
@@ -56,13 +57,20 @@ export class NodeHealth {
     private readonly downAfter: number,
   ) {}
 
-  /** A failed call or probe. Refused connections mark the node down at once; others after `downAfter`. */
+  /**
+   * A failed call or probe. Refused connections mark the node down at once; others after `downAfter`.
+   * While down, a timeout or a refusal updates the reason (a refusing node that starts to hang must stop
+   * being tried: failover routing reads it), without a new transition.
+   */
   failure(kind: FailureKind, now: number): HealthTransition | null {
     this.consecutiveFailures++;
     this.lastTroubleAt = now;
-    if (this.state === 'down') return null;
-    if (kind !== 'refused' && this.consecutiveFailures < this.downAfter) return null;
     const reason: DownReason = kind === 'timeout' ? 'hung' : kind === 'refused' ? 'refused' : 'error';
+    if (this.state === 'down') {
+      if (reason !== 'error') this.reason = reason;
+      return null;
+    }
+    if (kind !== 'refused' && this.consecutiveFailures < this.downAfter) return null;
     this.state = 'down';
     this.reason = reason;
     this.#downSince = now;

@@ -5,7 +5,8 @@
  */
 import type { Socket } from 'node:net';
 import memjs from 'memjs';
-import { StoreError, StoreTimeoutError, ValueTooLargeError } from '../errors.js';
+import { describeThrown, type StoreError, StoreTimeoutError } from '../errors.js';
+import { fromMemjsError } from './memjs-errors.js';
 import { toExptime } from './store.js';
 
 export interface MemcachedNodeOptions {
@@ -63,17 +64,18 @@ export class MemcachedNode {
     );
   }
 
+  /** Throws InvalidOptionError for a TTL memcached cannot take, before anything is sent. */
   set(key: string, value: Buffer, ttlSeconds: number): Promise<void> {
+    const expires = toExptime(ttlSeconds);
     return this.#request<void>('set', this.#timeoutMs, (done) =>
-      this.#client.set(key, value, { expires: toExptime(ttlSeconds) }, (error) => done(error, undefined)),
+      this.#client.set(key, value, { expires }, (error) => done(error, undefined)),
     );
   }
 
   add(key: string, value: Buffer, ttlSeconds: number): Promise<boolean> {
+    const expires = toExptime(ttlSeconds);
     return this.#request<boolean>('add', this.#timeoutMs, (done) =>
-      this.#client.add(key, value, { expires: toExptime(ttlSeconds) }, (error, stored) =>
-        done(error, stored === true),
-      ),
+      this.#client.add(key, value, { expires }, (error, stored) => done(error, stored === true)),
     );
   }
 
@@ -84,8 +86,9 @@ export class MemcachedNode {
   }
 
   touch(key: string, ttlSeconds: number): Promise<boolean> {
+    const expires = toExptime(ttlSeconds);
     return this.#request<boolean>('touch', this.#timeoutMs, (done) =>
-      this.#client.touch(key, toExptime(ttlSeconds), (error, touched) => done(error, touched === true)),
+      this.#client.touch(key, expires, (error, touched) => done(error, touched === true)),
     );
   }
 
@@ -147,7 +150,7 @@ export class MemcachedNode {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
-        const error = cause ? toStoreError(operation, this.id, cause) : null;
+        const error = cause ? fromMemjsError(operation, this.id, timeoutMs, cause) : null;
         onOutcome?.(this, error);
         if (error) reject(error);
         else resolve(value);
@@ -155,15 +158,8 @@ export class MemcachedNode {
       try {
         issue(done);
       } catch (error) {
-        done(error instanceof Error ? error : new Error(String(error)), undefined as T);
+        done(error instanceof Error ? error : new Error(describeThrown(error)), undefined as T);
       }
     });
   }
-}
-
-function toStoreError(operation: string, node: string, error: unknown): StoreError {
-  const message = error instanceof Error ? error.message : String(error);
-  return /too large/i.test(message)
-    ? new ValueTooLargeError(operation, node, error)
-    : new StoreError(operation, node, error);
 }

@@ -2,7 +2,9 @@
  * An in-process Store: for single-process use and for unit tests of policy. It does not coordinate
  * across processes; integration tests use real memcached.
  */
-import type { Store } from './store.js';
+import { InvalidOptionError } from '../errors.js';
+import { checkObject } from '../options.js';
+import { checkStoreTtl, type Store } from './store.js';
 
 interface Item {
   value: Buffer;
@@ -15,14 +17,17 @@ export interface MemoryStoreOptions {
   maxItems?: number;
 }
 
+const MEMORY_STORE_OPTIONS = new Set(['maxItems']);
+
 export class MemoryStore implements Store {
   readonly #items = new Map<string, Item>();
   readonly #maxItems: number;
 
   constructor(options: MemoryStoreOptions = {}) {
+    checkObject('options', options, MEMORY_STORE_OPTIONS, '');
     const maxItems = options.maxItems ?? 100_000;
     if (!Number.isInteger(maxItems) || maxItems < 1) {
-      throw new TypeError(`Option \`maxItems\` must be a positive integer, received ${String(maxItems)}`);
+      throw new InvalidOptionError('maxItems', 'a positive integer', maxItems);
     }
     this.#maxItems = maxItems;
   }
@@ -80,5 +85,6 @@ export class MemoryStore implements Store {
 
 // Like memcached: whole seconds rounded up, 0 = no expiry.
 function expiryOf(ttlSeconds: number): number {
+  checkStoreTtl(ttlSeconds);
   return ttlSeconds <= 0 ? Number.POSITIVE_INFINITY : Date.now() + Math.ceil(ttlSeconds) * 1000;
 }

@@ -1,3 +1,5 @@
+import { InvalidOptionError } from '../errors.js';
+
 /**
  * The Store interface: the mechanism under the policy. A store knows nothing of locks, waiters or safe
  * mode; it moves bytes with expiry, and fails with `StoreError` (never hangs: every call is bounded).
@@ -27,14 +29,30 @@ export interface Store {
 /** Memcached reads a TTL over 30 days as an absolute Unix time; convert so long TTLs mean what they say. */
 const MAX_RELATIVE_TTL = 30 * 24 * 3600;
 
+/** memcached's expiry is a 32-bit count of seconds: an absolute time past it cannot be sent. */
+const MAX_EXPTIME = 0xffff_ffff;
+
 /**
  * Whole seconds for memcached, so that the item lives at least `ttlSeconds`, as in every other store.
  * Rounds up (a 0.5 s TTL must not become "never expires"), plus one: memcached's clock ticks once a second
  * and an item expires at the n-th tick after it was set, which can come almost a whole second before n
  * seconds have passed (a 1 s lock could vanish after a few ms). Freshness itself is kept in ms in the entry.
+ * Throws InvalidOptionError for a TTL memcached cannot take (NaN would silently mean "never expires").
  */
 export function toExptime(ttlSeconds: number, nowMs = Date.now()): number {
+  checkStoreTtl(ttlSeconds);
   if (ttlSeconds <= 0) return 0;
   const seconds = Math.ceil(ttlSeconds) + 1;
-  return seconds > MAX_RELATIVE_TTL ? Math.floor(nowMs / 1000) + seconds : seconds;
+  const exptime = seconds > MAX_RELATIVE_TTL ? Math.floor(nowMs / 1000) + seconds : seconds;
+  if (exptime > MAX_EXPTIME) {
+    throw new InvalidOptionError('ttlSeconds', 'an expiry memcached can represent (before 2106)', ttlSeconds);
+  }
+  return exptime;
+}
+
+/** A store TTL is a finite number of seconds (0 or less: no expiry). */
+export function checkStoreTtl(ttlSeconds: number): void {
+  if (typeof ttlSeconds !== 'number' || !Number.isFinite(ttlSeconds)) {
+    throw new InvalidOptionError('ttlSeconds', 'a finite number of seconds', ttlSeconds);
+  }
 }

@@ -4,7 +4,8 @@
  * value for its whole TTL and a live holder's lock for its whole lockTtl.
  */
 import { describe, expect, it, vi } from 'vitest';
-import { createCache } from '../../src/index.js';
+import { createCache, InvalidOptionError, type LoaderContext } from '../../src/index.js';
+import { MAX_TTL_SECONDS } from '../../src/options.js';
 import { sleep } from '../support/deferred.js';
 import { useMemcachedNode } from '../support/memcached.js';
 
@@ -53,5 +54,54 @@ describe("memcached's one-second clock", () => {
     await cache.wrap('short', loader);
     expect(loader).toHaveBeenCalledTimes(1);
     await cache.close();
+  });
+});
+
+describe('long and absurd TTLs', () => {
+  it('stores a value with ctx.setTtl(MAX_TTL_SECONDS) and the longest windows, and reads it back as a hit', async () => {
+    const cache = cacheOn({ grace: MAX_TTL_SECONDS, staleIfError: MAX_TTL_SECONDS });
+    const errors = vi.fn();
+    cache.on('store:error', errors);
+    const loader = vi.fn((ctx: LoaderContext) => {
+      ctx.setTtl(MAX_TTL_SECONDS);
+      return 'for a year';
+    });
+    expect(await cache.wrap('year', loader)).toBe('for a year');
+    expect(await cache.wrap('year', loader)).toBe('for a year');
+    expect(loader).toHaveBeenCalledTimes(1);
+    expect(errors).not.toHaveBeenCalled();
+    expect(await cache.set('year-set', 1, { ttl: MAX_TTL_SECONDS })).toBe(true);
+    await cache.close();
+  });
+
+  it('rejects ctx.setTtl() beyond MAX_TTL_SECONDS instead of a write memcached refuses (a MISS forever)', async () => {
+    const cache = cacheOn({});
+    for (const seconds of [1e12, MAX_TTL_SECONDS + 1, 0, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
+      const error = await cache
+        .wrap(`absurd:${seconds}`, (ctx) => {
+          ctx.setTtl(seconds);
+          return 'never stored';
+        })
+        .catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(InvalidOptionError);
+      expect(error).toMatchObject({ code: 'E_INVALID_OPTION', option: 'setTtl()' });
+    }
+    await expect(cache.set('absurd', 1, { ttl: 1e12 })).rejects.toMatchObject({ option: 'set().ttl' });
+    await cache.close();
+  });
+
+  it('refuses at the store a TTL memcached cannot take, before sending it and without health evidence', async () => {
+    const outcomes = vi.fn();
+    const unobserve = memcached.raw.observeOutcomes(outcomes);
+    for (const ttl of [1e12, Number.NaN]) {
+      await expect(memcached.raw.set('t', Buffer.from('x'), ttl)).rejects.toMatchObject({
+        code: 'E_INVALID_OPTION',
+        option: 'ttlSeconds',
+      });
+      await expect(memcached.raw.add('t', Buffer.from('x'), ttl)).rejects.toBeInstanceOf(InvalidOptionError);
+      await expect(memcached.raw.touch('t', ttl)).rejects.toBeInstanceOf(InvalidOptionError);
+    }
+    expect(outcomes).not.toHaveBeenCalled();
+    unobserve();
   });
 });

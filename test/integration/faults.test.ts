@@ -147,3 +147,47 @@ describe('awkward keys and values on real memcached', () => {
     await cache.close();
   });
 });
+
+describe('a full memcached node (-M: out of memory instead of evicting)', () => {
+  it('is alive, not down: writes are refused with E_STORE_OUT_OF_MEMORY, callers get their values, reads still hit', async () => {
+    const full = await startMemcached({ memoryMb: 2, extraArgs: ['-M'] });
+    const cache = cacheOn(full.address, { probeIntervalMs: 100, downAfter: 2, settleMs: 300 });
+    const nodeEvents: string[] = [];
+    for (const name of ['node:down', 'node:up', 'safe-mode:on'] as const) {
+      cache.on(name, () => nodeEvents.push(name));
+    }
+    const storeErrors: Array<{ operation: string; error: unknown }> = [];
+    cache.on('store:error', (e) => storeErrors.push(e));
+    try {
+      const page = 'p'.repeat(100_000);
+      expect(await cache.wrap('kept', () => 'small')).toBe('small');
+      // Fill the node: 100 KB items until memcached refuses them.
+      let refused = 0;
+      for (let i = 0; i < 60 && refused < 6; i++) {
+        expect(await cache.wrap(`page:${i}`, () => page)).toBe(page);
+        if (storeErrors.length > refused) refused = storeErrors.length;
+      }
+      expect(refused).toBeGreaterThan(0);
+      // Keep writing for several probe intervals: a node that answers must never be taken for dead.
+      const deadline = Date.now() + 800;
+      for (let i = 0; Date.now() < deadline; i++) {
+        expect(await cache.wrap(`more:${i}`, () => page)).toBe(page);
+      }
+      expect(storeErrors.length).toBeGreaterThan(5);
+      for (const e of storeErrors) {
+        expect(e).toMatchObject({ operation: 'set', error: { code: 'E_STORE_OUT_OF_MEMORY' } });
+      }
+      expect(nodeEvents).toEqual([]);
+      expect(cache.safeMode).toMatchObject({
+        active: false,
+        nodes: [{ state: 'up', consecutiveFailures: 0 }],
+      });
+      expect(await cache.wrap('kept', () => 'not called')).toBe('small'); // reads still hit
+      // An explicit set() reports the refused write.
+      await expect(cache.set('explicit', page)).rejects.toMatchObject({ code: 'E_STORE_OUT_OF_MEMORY' });
+    } finally {
+      await cache.close();
+      await full.close();
+    }
+  });
+});

@@ -1,9 +1,16 @@
 /** Safe-mode policy in isolation: node health transitions, hysteresis, the load cap. */
 import { describe, expect, it } from 'vitest';
-import { StoreError, StoreTimeoutError, ValueTooLargeError } from '../../src/errors.js';
+import {
+  NodeDownError,
+  StoreError,
+  StoreOutOfMemoryError,
+  StoreTimeoutError,
+  ValueTooLargeError,
+} from '../../src/errors.js';
 import { LoadLimiter } from '../../src/safe-mode/load-limiter.js';
 import { classifyFailure, NodeHealth } from '../../src/safe-mode/node-health.js';
 import { SafeModeState } from '../../src/safe-mode/safe-mode-state.js';
+import { fromMemjsError } from '../../src/store/memjs-errors.js';
 import { deferred } from '../support/deferred.js';
 
 const refused = () =>
@@ -19,10 +26,22 @@ describe('classifyFailure', () => {
       Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }),
     );
     expect(classifyFailure(reset)).toBe('reset');
-    expect(
-      classifyFailure(new StoreError('get', 'n:1', new Error('socket timed out connecting to server.'))),
-    ).toBe('timeout');
     expect(classifyFailure(new ValueTooLargeError('set', 'n:1', new Error('Value too large')))).toBeNull();
+    expect(classifyFailure(new StoreOutOfMemoryError('set', 'n:1', new Error('Out of memory')))).toBeNull();
+    expect(classifyFailure(new NodeDownError('get', 'n:1'))).toBeNull();
+  });
+
+  it("reads memjs's message text only through the store's classes (one place)", () => {
+    const memjs = (message: string) => fromMemjsError('set', 'n:1', 100, new Error(message));
+    expect(memjs('socket timed out connecting to server.')).toBeInstanceOf(StoreTimeoutError);
+    expect(memjs('MemJS SET: Value too large')).toBeInstanceOf(ValueTooLargeError);
+    expect(memjs('MemJS SET: Out of memory')).toMatchObject({ code: 'E_STORE_OUT_OF_MEMORY' });
+    expect(memjs('MemJS SET: Internal error')).toMatchObject({ code: 'E_STORE' });
+    expect(classifyFailure(memjs('socket timed out waiting on response.'))).toBe('timeout');
+    expect(classifyFailure(memjs('MemJS SET: Out of memory'))).toBeNull();
+    expect(classifyFailure(memjs('MemJS SET: Internal error'))).toBe('error');
+    // A message that merely mentions a timeout is not one unless the store said so.
+    expect(classifyFailure(new StoreError('get', 'n:1', new Error('timed out')))).toBe('error');
   });
 });
 
@@ -34,6 +53,17 @@ describe('NodeHealth', () => {
     expect(b.failure('timeout', 1)).toBeNull();
     expect(b.failure('timeout', 2)).toEqual({ kind: 'down', reason: 'hung' });
     expect(b.failure('timeout', 3)).toBeNull(); // already down
+  });
+
+  it('keeps the latest reason while down: a refusing node that starts to hang is hung (no longer tried)', () => {
+    const h = new NodeHealth('a', 2);
+    h.failure('refused', 1);
+    expect(h.failure('timeout', 2)).toBeNull(); // no second 'down'
+    expect(h.snapshot()).toMatchObject({ state: 'down', reason: 'hung' });
+    h.failure('reset', 3); // a vaguer failure does not hide what is known
+    expect(h.reason).toBe('hung');
+    h.failure('refused', 4);
+    expect(h.reason).toBe('refused');
   });
 
   it('takes a reset connection as evidence, not proof (a restarted node is already back)', () => {
