@@ -135,6 +135,13 @@ export class Cache {
   /**
    * Wraps a function: each call is `wrap(name + ':' + key(args), () => fn(...args))`.
    * The default key is the stable JSON of the arguments.
+   *
+   * Key format: `<name>:<stable JSON of the arguments>`, object properties sorted, so
+   * `cached('product', fn)(42)` uses the key `product:[42]`, `(42, { b: 1, a: 2 })` uses
+   * `product:[42,{"a":2,"b":1}]`, and a call without arguments uses `product:`. This is the key that
+   * `get()`, `set()`, `delete()` and the hotlist see (before the cache's `namespace`). Arguments JSON cannot
+   * tell apart (functions, symbols, class instances without `toJSON`) throw `InvalidOptionError`: pass a
+   * `key` function for them. Invalid options throw here, at definition, not at the first call.
    */
   cached<A extends unknown[], T>(
     name: string,
@@ -197,22 +204,28 @@ export class Cache {
     return this.#store.delete(toStoreKey(this.#options.namespace, key));
   }
 
+  /**
+   * Listens to a cache event; the payload of each event is the matching property of {@link CacheEvents}.
+   * A listener that throws becomes a process warning, never a failed call.
+   */
   on<K extends CacheEventName>(name: K, listener: (event: CacheEvents[K]) => void): this {
     this.#events.on(name, listener);
     return this;
   }
 
+  /** Like {@link Cache.on}, for the next event of that name only. */
   once<K extends CacheEventName>(name: K, listener: (event: CacheEvents[K]) => void): this {
     this.#events.once(name, listener);
     return this;
   }
 
+  /** Removes a listener added with {@link Cache.on} or {@link Cache.once}. */
   off<K extends CacheEventName>(name: K, listener: (event: CacheEvents[K]) => void): this {
     this.#events.off(name, listener);
     return this;
   }
 
-  /** A snapshot of the counters. */
+  /** A snapshot of the counters since the cache was created (fields: {@link CacheStats}). */
   stats(): CacheStats {
     return {
       ...this.#stats,

@@ -10,22 +10,34 @@ interface KeyEvent {
   key: string;
 }
 
+/**
+ * Every event of `cache.on(name, listener)`: the property name is the event name, its type the payload.
+ * Keys in payloads are the caller's keys (before namespacing and hashing).
+ */
 export interface CacheEvents {
+  /** A fresh value was served from the store. */
   hit: KeyEvent;
   /** A stale value was served (grace window, stale-if-error, or a wait timeout with `onWaitTimeout: 'stale'`). */
   stale: KeyEvent & { reason: 'grace' | 'error' | 'wait-timeout'; ageMs: number };
+  /** No usable value was found: a load (here or in another process) follows. */
   miss: KeyEvent;
   /** The loader ran (in this process). */
   load: KeyEvent & { durationMs: number; background: boolean };
+  /** The loader threw or rejected; `error` is what it threw (also given to the callers unless `background`). */
   'load:error': KeyEvent & { error: unknown; background: boolean };
   /** This caller joined a load already in flight in this process. */
   coalesced: KeyEvent;
+  /** This process won the `safe-` lock of the key and will load it. */
   'lock:acquired': KeyEvent;
+  /** Another worker holds the `safe-` lock: this caller waits for its value. */
   'lock:busy': KeyEvent;
+  /** The heartbeat extended a lock held during a long load. */
   'lock:extended': KeyEvent;
+  /** The lock was released; `held` is false when it had expired or belonged to someone else by then. */
   'lock:released': KeyEvent & { held: boolean };
   /** A waiter finished: the value appeared, the lock vanished, or the budget ran out. */
   'wait:done': KeyEvent & { waitedMs: number; outcome: 'value' | 'lock-gone' | 'timeout' };
+  /** A waiter spent `waitTimeoutMs`; `policy` is the `onWaitTimeout` it applies. */
   'wait:timeout': KeyEvent & { waitedMs: number; policy: 'load' | 'stale' | 'throw' };
   /** A background refresh (grace or early refresh) ran or failed; it never rejects anywhere else. */
   'refresh:done': KeyEvent & { durationMs: number };
@@ -42,6 +54,7 @@ export interface CacheEvents {
   'node:up': { node: string; downForMs: number };
   /** A node came back with a new pid or a smaller uptime: it restarted and is empty. */
   'node:restarted': { node: string; previousPid: number; pid: number };
+  /** Safe mode turned on; `reason` names the node and what happened to it. */
   'safe-mode:on': { reason: string };
   /** Every node has been healthy for `settleMs`. */
   'safe-mode:off': { activeForMs: number };
@@ -51,18 +64,31 @@ export type CacheEventName = keyof CacheEvents;
 
 /** Counters since the cache was created. */
 export interface CacheStats {
+  /** Fresh values served from the store. */
   hits: number;
+  /** Stale values served (grace, stale-if-error, or a wait timeout with `onWaitTimeout: 'stale'`). */
   staleHits: number;
+  /** Reads that found no usable value. */
   misses: number;
+  /** Loader calls in this process (foreground and background). */
   loads: number;
+  /** Loader calls that threw or rejected. */
   loadErrors: number;
+  /** Calls that joined a call already in flight for the same key in this process. */
   coalesced: number;
+  /** `safe-` locks won. */
   locksAcquired: number;
+  /** `safe-` locks found held by another worker. */
   locksBusy: number;
+  /** Waits for another worker's load. */
   waits: number;
+  /** Waits that spent their `waitTimeoutMs`. */
   waitTimeouts: number;
+  /** Background refreshes completed (grace, early refresh). */
   backgroundRefreshes: number;
+  /** memcached calls that failed or timed out (each also a `store:error` event). */
   storeErrors: number;
+  /** Values returned but not stored because they were too large. */
   tooLarge: number;
   /** Loads running in this process right now. */
   inflightLoads: number;

@@ -1,3 +1,8 @@
+/**
+ * The core of stampede-guard: `createCache()`, the `Cache` it returns, options, events, errors, stores, and
+ * the warmup API. The Prometheus exporter is a separate entry point, `stampede-guard/prometheus`.
+ * @module stampede-guard
+ */
 export { Cache, type CachedOptions, createCache, type SetOptions } from './cache.js';
 export {
   CacheClosedError,

@@ -6,10 +6,20 @@
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 
+export interface DatabaseCounters {
+  queries: number;
+  repeats: number;
+  peakConcurrent: number;
+  queryStartsMs: number[];
+}
+
 export interface Database {
   url: string;
-  /** Since the last reset: queries, how many asked for a product already queried (repeats), peak concurrency. */
-  counters(): { queries: number; repeats: number; peakConcurrent: number };
+  /**
+   * Since the last reset: queries, how many asked for a product already queried (repeats), peak concurrency,
+   * and when each query started (ms after the reset, for the report's queries-over-time chart).
+   */
+  counters(): DatabaseCounters;
   reset(): void;
   close(): Promise<void>;
 }
@@ -20,8 +30,11 @@ export async function startDatabase(baseMs: number): Promise<Database> {
   let peakConcurrent = 0;
   const seen = new Set<string>();
   let repeats = 0;
+  let resetAt = performance.now();
+  let queryStartsMs: number[] = [];
   const server: Server = createServer(async (req, res) => {
     queries++;
+    queryStartsMs.push(performance.now() - resetAt);
     const product = new URL(req.url ?? '/', 'http://db').searchParams.get('product') ?? '';
     if (seen.has(product)) repeats++;
     seen.add(product);
@@ -39,8 +52,10 @@ export async function startDatabase(baseMs: number): Promise<Database> {
   const { port } = server.address() as { port: number };
   return {
     url: `http://127.0.0.1:${port}`,
-    counters: () => ({ queries, repeats, peakConcurrent }),
+    counters: () => ({ queries, repeats, peakConcurrent, queryStartsMs: queryStartsMs.slice() }),
     reset() {
+      resetAt = performance.now();
+      queryStartsMs = [];
       queries = 0;
       repeats = 0;
       seen.clear();

@@ -13,6 +13,7 @@ import path from 'node:path';
 import { stopAllMemcached } from '../../test/support/memcached.js';
 import { killAllWorkers } from '../../test/support/workers.js';
 import { startDatabase } from './database.js';
+import { writeReport } from './report.js';
 import { type Mode, type Outcome, SCENARIOS } from './scenarios.js';
 
 const quick = process.argv.includes('--quick');
@@ -96,6 +97,7 @@ async function main(): Promise<void> {
     }
     progress(`  done in ${((performance.now() - started) / 1000).toFixed(0)} s\n`);
     printTable(rows);
+    console.log(`\nCharts of every scenario: ${await writeReport(rows, quick)}`);
     console.log(
       '\nUnprotected, every worker that misses queries the database, and the database slows down for everyone.',
       '\nWith stampede-guard one worker renders each missing page under a safe- lock while the others wait; safe',

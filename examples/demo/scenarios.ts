@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { readHotlist, warmup } from '../../src/index.js';
 import { type MemcachedProcess, startCluster } from '../../test/support/memcached.js';
 import { spawnWorkers, type WorkerGroup } from '../../test/support/workers.js';
-import type { Database } from './database.js';
+import type { Database, DatabaseCounters } from './database.js';
 import { burst, type LoadResult, steady, zipfPicker } from './load.js';
 
 export type Mode = 'unprotected' | 'stampede-guard';
@@ -14,7 +14,7 @@ export type Mode = 'unprotected' | 'stampede-guard';
 export interface Outcome {
   load: LoadResult;
   /** What the database saw in the measured phase. */
-  db: { queries: number; repeats: number; peakConcurrent: number };
+  db: DatabaseCounters;
   /** Something worth a line under the table. */
   note?: string;
 }

@@ -3,6 +3,7 @@
  * prom-client is an optional peer dependency, loaded only by this entry point. Counters and gauges are
  * read from `cache.stats()` and `cache.safeMode` when Prometheus scrapes, so serving pays nothing; only
  * the load-duration histogram listens to an event, and loads are the slow path anyway.
+ * @module stampede-guard/prometheus
  */
 import { Counter, register as defaultRegistry, Gauge, Histogram, type Registry } from 'prom-client';
 import type { Cache } from '../cache.js';
@@ -49,6 +50,24 @@ const families = new WeakMap<Registry, Map<string, Family>>();
 /**
  * Registers the metrics of `cache`. Several caches can share one registry under different `name`s.
  * Returns a function that unregisters this cache (its series disappear at the next scrape).
+ *
+ * Every series has the label `cache` (the `name` option); names below use the default `prefix`.
+ * Counters, one per counter of `cache.stats()`: `stampede_guard_hits_total`, `stampede_guard_stale_hits_total`,
+ * `stampede_guard_misses_total`, `stampede_guard_loads_total`, `stampede_guard_load_errors_total`,
+ * `stampede_guard_coalesced_total`, `stampede_guard_locks_acquired_total`, `stampede_guard_locks_busy_total`,
+ * `stampede_guard_waits_total`, `stampede_guard_wait_timeouts_total`,
+ * `stampede_guard_background_refreshes_total`, `stampede_guard_store_errors_total`,
+ * `stampede_guard_too_large_total`.
+ * Gauges: `stampede_guard_inflight_loads`, `stampede_guard_queued_loads`, `stampede_guard_safe_mode_active`
+ * (1 while safe mode is on), `stampede_guard_node_up` (label `node`: 1 while the memcached node is up).
+ * Histogram: `stampede_guard_load_duration_seconds` (label `background`: `true` for grace/early refreshes).
+ *
+ * @example
+ * ```ts
+ * import { registerCacheMetrics } from 'stampede-guard/prometheus';
+ * registerCacheMetrics(cache, { name: 'products' });
+ * app.get('/metrics', async (_req, res) => res.type('text/plain').send(await register.metrics()));
+ * ```
  */
 export function registerCacheMetrics(cache: Cache, options: CacheMetricsOptions = {}): () => void {
   checkObject('options', options, METRICS_OPTIONS, '');
