@@ -8,7 +8,8 @@
  *
  * Starts its own memcached on a free loopback port (or uses MEMCACHED_SERVERS) and stops what it started.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -52,12 +53,16 @@ try {
     }
 
     console.log('3. cache-warmup --module warm-loaders.ts --hotlist <dir> --top 50');
-    const warm = spawnSync(
+    const warm = spawn(
       process.execPath,
       ['--import', TSX, CLI, '--module', MODULE, '--hotlist', hotlistDir, '--top', '50', '--rate', '100'],
       { stdio: 'inherit', env: process.env },
     );
-    if (warm.status !== 0) throw new Error(`cache-warmup exited with ${warm.status}`);
+    const stopWarmup = () => warm.kill(); // this example stopped (Ctrl+C, SIGTERM): the warmup too
+    process.once('exit', stopWarmup);
+    const [status] = await once(warm, 'exit');
+    process.removeListener('exit', stopWarmup);
+    if (status !== 0) throw new Error(`cache-warmup exited with ${status}`);
 
     console.log('4. live again: the same traffic');
     database.queries = 0;
