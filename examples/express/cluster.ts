@@ -30,7 +30,7 @@ async function primary(): Promise<void> {
     const env = { MEMCACHED_SERVERS: servers.join(','), PORT: String(port) };
     const workers = Array.from({ length: WORKERS }, () => cluster.fork(env));
     // Stopped (Ctrl+C, a supervisor's SIGTERM): the workers go at once, even mid-start; withMemcached
-    // then stops memcached and exits.
+    // stops memcached and exits.
     const stopped = new Promise<void>((resolve) => {
       const stop = () => {
         for (const w of workers) w.process.kill('SIGTERM');

@@ -28,11 +28,11 @@ export async function withMemcached<T>(
   count: number,
   example: (servers: string[], local: LocalMemcached[]) => Promise<T>,
 ): Promise<T> {
-  const external = process.env.MEMCACHED_SERVERS?.split(',').filter(Boolean);
-  if (external?.length) return example(external, []);
-  const binary = ensureMemcachedOrExit();
+  const external = process.env.MEMCACHED_SERVERS?.split(',').filter(Boolean) ?? [];
+  const binary = external.length ? undefined : ensureMemcachedOrExit();
   const nodes: LocalNode[] = [];
   const stopAll = () => Promise.all(nodes.map((node) => node.stop()));
+  // Stopped from outside: stop what was started here, then exit as the signal would have.
   const onSignal = (signal: keyof typeof SIGNAL_EXIT_CODES) => {
     void stopAll().finally(() => process.exit(SIGNAL_EXIT_CODES[signal]));
   };
@@ -40,11 +40,8 @@ export async function withMemcached<T>(
     process.once(signal, onSignal);
   }
   try {
-    for (let i = 0; i < count; i++) nodes.push(await LocalNode.start(binary));
-    return await example(
-      nodes.map((node) => node.address),
-      nodes,
-    );
+    if (binary) for (let i = 0; i < count; i++) nodes.push(await LocalNode.start(binary));
+    return await example(external.length ? external : nodes.map((node) => node.address), nodes);
   } finally {
     await stopAll();
     for (const signal of Object.keys(SIGNAL_EXIT_CODES)) process.removeListener(signal, onSignal);
