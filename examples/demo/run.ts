@@ -6,10 +6,10 @@
  *
  * Every process it starts is stopped on the way out. `--quick` plays shorter phases (CI runs it).
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { ensureMemcachedOrExit } from '../../scripts/memcached/ensure.js';
 import { stopAllMemcached } from '../../test/support/memcached.js';
 import { killAllWorkers } from '../../test/support/workers.js';
 import { startDatabase } from './database.js';
@@ -19,17 +19,6 @@ import { type Mode, type Outcome, SCENARIOS } from './scenarios.js';
 const quick = process.argv.includes('--quick');
 const MODES: readonly Mode[] = ['unprotected', 'stampede-guard'];
 const QUERY_MS = 50;
-
-function requireMemcached(): void {
-  try {
-    execFileSync('memcached', ['-V'], { stdio: 'ignore' });
-  } catch {
-    console.error(
-      'memcached is not installed: run `sudo apt-get install -y memcached`, then `npm run demo` again',
-    );
-    process.exit(1);
-  }
-}
 
 const progress = (line: string) =>
   process.stdout.isTTY ? process.stdout.write(`\r\x1b[K${line}`) : process.stdout.write(`${line}\n`);
@@ -73,7 +62,7 @@ function printTable(rows: Array<{ scenario: string; mode: Mode; outcome: Outcome
 }
 
 async function main(): Promise<void> {
-  requireMemcached();
+  ensureMemcachedOrExit();
   const db = await startDatabase(QUERY_MS);
   const hotlistDir = mkdtempSync(path.join(os.tmpdir(), 'stampede-guard-demo-'));
   console.log(

@@ -2,17 +2,19 @@
  * An Express app on a `node:cluster` of 4 worker processes sharing one port, with stampede-guard's
  * middleware in front of a slow report page (200 ms per render), behind memcached.
  *
- *   MEMCACHED_SERVERS=127.0.0.1:11211 npx tsx examples/express/cluster.ts         serve on :3000
- *   npx tsx examples/express/cluster.ts --stampede                                 see a stampede absorbed
+ *   npx tsx examples/express/cluster.ts                        serve on :3000 (PORT to change)
+ *   npx tsx examples/express/cluster.ts --stampede             see a stampede absorbed, then exit
+ *   npx tsx examples/express/cluster.ts --stampede --serve     ... and keep serving (on a free port)
  *
- * With `--stampede` it starts its own memcached (unless MEMCACHED_SERVERS is set), sends 100 concurrent
- * requests for a cold page, prints what `X-Cache` said and how often the page was rendered, and exits.
+ * It starts its own memcached unless MEMCACHED_SERVERS is set. Stopped by Ctrl+C or SIGTERM, it stops
+ * its workers and its memcached.
  */
-import cluster from 'node:cluster';
+import cluster, { type Worker } from 'node:cluster';
 import { setTimeout as sleep } from 'node:timers/promises';
 import compression from 'compression';
 import express from 'express';
-import { createCache } from '../../src/index.js';
+import { createCache } from 'stampede-guard';
+import { withMemcached } from '../lib/memcached.js';
 
 const WORKERS = 4;
 const PORT = Number(process.env.PORT ?? 3000);
@@ -22,28 +24,40 @@ else await worker();
 
 async function primary(): Promise<void> {
   const stampede = process.argv.includes('--stampede');
-  let servers = process.env.MEMCACHED_SERVERS;
-  let stopMemcached = async () => {};
-  if (!servers && stampede) {
-    const { startMemcached, stopAllMemcached } = await import('../../test/support/memcached.js');
-    servers = (await startMemcached()).address;
-    stopMemcached = stopAllMemcached;
-  }
-  const port = stampede ? 0 : PORT; // 0: the cluster picks one free port that every worker shares
-  const env = { MEMCACHED_SERVERS: servers ?? '127.0.0.1:11211', PORT: String(port) };
-  const workers = Array.from({ length: WORKERS }, () => cluster.fork(env));
-  const listening = await Promise.all(
-    workers.map((w) => new Promise<number>((resolve) => w.once('listening', (a) => resolve(a.port)))),
-  );
-  console.log(`${WORKERS} workers listening on port ${listening[0]}`);
-  if (!stampede) return;
+  const serve = !stampede || process.argv.includes('--serve');
+  await withMemcached(1, async (servers) => {
+    const port = stampede ? 0 : PORT; // 0: the cluster picks one free port that every worker shares
+    const env = { MEMCACHED_SERVERS: servers.join(','), PORT: String(port) };
+    const workers = Array.from({ length: WORKERS }, () => cluster.fork(env));
+    // Stopped (Ctrl+C, a supervisor's SIGTERM): the workers go at once, even mid-start; withMemcached
+    // stops memcached and exits.
+    const stopped = new Promise<void>((resolve) => {
+      const stop = () => {
+        for (const w of workers) w.process.kill('SIGTERM');
+        resolve();
+      };
+      process.once('SIGINT', stop).once('SIGTERM', stop);
+    });
+    const listening = await Promise.all(
+      workers.map((w) => new Promise<number>((resolve) => w.once('listening', (a) => resolve(a.port)))),
+    );
+    console.log(`${WORKERS} workers listening on port ${listening[0]}`);
+    if (stampede) await absorbStampede(`http://127.0.0.1:${listening[0]}/report/42`, workers);
+    if (serve) {
+      console.log('serving; Ctrl+C to stop');
+      await stopped;
+    }
+    for (const w of workers) w.kill();
+  });
+}
 
-  const answers = await Promise.all(
-    Array.from({ length: 100 }, () => fetch(`http://127.0.0.1:${listening[0]}/report/42`)),
-  );
+async function absorbStampede(url: string, workers: Worker[]): Promise<void> {
+  const answers = await Promise.all(Array.from({ length: 100 }, () => fetch(url)));
   const statuses: Record<string, number> = {};
-  for (const a of answers)
-    statuses[a.headers.get('x-cache') ?? '-'] = (statuses[a.headers.get('x-cache') ?? '-'] ?? 0) + 1;
+  for (const a of answers) {
+    const status = a.headers.get('x-cache') ?? '-';
+    statuses[status] = (statuses[status] ?? 0) + 1;
+  }
   const renders = await Promise.all(
     workers.map((w) => {
       w.send('renders');
@@ -58,8 +72,6 @@ async function primary(): Promise<void> {
     renders.reduce((a, b) => a + b),
     ')',
   );
-  for (const w of workers) w.kill();
-  await stopMemcached();
 }
 
 async function worker(): Promise<void> {

@@ -6,8 +6,8 @@
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import { register } from 'prom-client';
-import { createCache } from '../../src/index.js';
-import { registerCacheMetrics } from '../../src/prometheus/index.js';
+import { createCache } from 'stampede-guard';
+import { registerCacheMetrics } from 'stampede-guard/prometheus';
 import { withMemcached } from '../lib/memcached.js';
 
 await withMemcached(1, async (servers) => {

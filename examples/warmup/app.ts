@@ -2,7 +2,7 @@
  * The application side: serve through cached functions while a HotKeyRecorder counts requests and load
  * costs and writes the hotlist (one file per process, every 30 s and on close).
  */
-import { createCache, HotKeyRecorder } from '../../src/index.js';
+import { createCache, HotKeyRecorder } from 'stampede-guard';
 import { loaders } from './catalog.js';
 
 export function createShop(hotlistDir: string) {

@@ -3,7 +3,7 @@
  * (warm-loaders.ts), so both build the same cache keys with the same options. The "database" is
  * simulated: each query sleeps for what it would cost and is counted.
  */
-import type { WarmLoader } from '../../src/index.js';
+import type { WarmLoader } from 'stampede-guard';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

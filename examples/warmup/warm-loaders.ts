@@ -7,7 +7,7 @@
  *   MEMCACHED_SERVERS=10.0.0.1:11211,10.0.0.2:11211 \
  *     npx cache-warmup --module ./warm-loaders.js --hotlist /var/lib/shop/hotlist/
  */
-import { createCache } from '../../src/index.js';
+import { createCache } from 'stampede-guard';
 import { loaders } from './catalog.js';
 
 export const cache = createCache({ namespace: 'shop' }); // servers from MEMCACHED_SERVERS

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll } from 'vitest';
+import { findMemcached } from '../../scripts/memcached/ensure.js';
 import { MemcachedStore } from '../../src/store/memcached-store.js';
 import { isAlive, track } from './reaper.js';
 
@@ -15,7 +16,7 @@ export interface StartMemcachedOptions {
   /** -m, in MB; default 64. */
   memoryMb?: number;
   extraArgs?: string[];
-  /** Binary to run; default $MEMCACHED_BIN or `memcached` from PATH. */
+  /** Binary to run; default $MEMCACHED_BIN, else memcached from PATH or the system directories. */
   binary?: string;
 }
 
@@ -115,7 +116,7 @@ class MemcachedNode implements MemcachedProcess {
 }
 
 export async function startMemcached(opts: StartMemcachedOptions = {}): Promise<MemcachedProcess> {
-  const binary = opts.binary ?? process.env.MEMCACHED_BIN ?? 'memcached';
+  const binary = opts.binary ?? findMemcached() ?? 'memcached'; // the global setup installed it if it could
   const args = ['-U', '0', '-m', String(opts.memoryMb ?? 64), '-t', '1', '-c', '1024'];
   if (process.getuid?.() === 0) args.push('-u', 'root'); // memcached refuses to run as root without it
   args.push(...(opts.extraArgs ?? []));
