@@ -22,7 +22,8 @@ Options:
   --top <n>             replay the first n replayable entries                          (default 500)
   --concurrency <n>     entries replayed at once                                        (default 8)
   --rate <n>            entries started per second; 0 = no limit                        (default 50)
-  --timeout <duration>  time one attempt may take, e.g. 500ms, 10s, 2m                  (default 10s)
+  --timeout <duration>  time one attempt may take, e.g. 500ms, 10s, 2m, and the import of
+                        --module                                                        (default 10s)
   --retries <n>         retries of a failed attempt (network error, timeout, HTTP 5xx/429, loader error)
                                                                                         (default 2)
   --max-failures <n>    failed entries tolerated before exiting with 1                  (default 0)
@@ -39,7 +40,8 @@ Progress goes to stderr: one updating line on a terminal, a line every 10% other
 
 Exit status:
   0    done, with at most --max-failures failed entries
-  1    more failures than --max-failures, or the run could not start (base URL unreachable)
+  1    more failures than --max-failures, or the run could not start (base URL unreachable,
+       --module import not finished within --timeout)
   2    usage error or bad input (unknown flag, missing or corrupt hotlist, malformed URL list, bad module,
        no entry replayable with the given --base-url / --module)
   130  interrupted (Ctrl+C): in-flight entries finish (within --timeout), then the partial summary

@@ -42,7 +42,7 @@ async function main(argv: readonly string[]): Promise<number> {
       config.hotlist !== undefined
         ? await loadHotlist(config.hotlist)
         : await loadUrlList(config.urls as string);
-    module = config.module === undefined ? undefined : await loadModule(config.module);
+    module = config.module === undefined ? undefined : await loadModule(config.module, config.timeoutMs);
     const options: WarmupOptions = {
       entries,
       top: config.top,

@@ -110,6 +110,18 @@ describe('cache-warmup: bad input (acceptance 5)', () => {
     expectOneLineError(await runCli(['--module', mod, '--hotlist', list]), 2, /must export `cache`/);
   });
 
+  it('a module whose import never finishes: exit 1 after --timeout, one line', async () => {
+    const list = await file('hang.json', hotlist(['/ok/1']));
+    // A top-level await on something that never comes, with a timer keeping the event loop alive
+    // (as a database connection would): without a bound, the CLI waits forever.
+    const mod = await file(
+      'hanging-module.mjs',
+      'setInterval(() => {}, 1000);\nawait new Promise(() => {});\nexport const cache = {};\n',
+    );
+    const r = await runCli(['--module', mod, '--hotlist', list, '--timeout', '300ms'], { timeoutMs: 15_000 });
+    expectOneLineError(r, 1, /hanging-module\.mjs: its import did not finish within 300 ms \(--timeout\)$/);
+  });
+
   it('a hotlist with nothing replayable here: exit 2, saying why', async () => {
     const entries = [
       { key: 'product:[1]', count: 3, costMs: 9, replay: { kind: 'loader', name: 'product', args: [1] } },
