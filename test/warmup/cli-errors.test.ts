@@ -88,6 +88,15 @@ describe('cache-warmup: bad input (acceptance 5)', () => {
     );
   });
 
+  it('a hotlist that is not JSON at all: one complete line with the place', async () => {
+    const garbage = await file('garbage.json', 'garbage{\n  more\n');
+    expectOneLineError(
+      await runCli(['--hotlist', garbage, '--base-url', baseUrl]),
+      2,
+      /garbage\.json: not valid JSON at line 1, column 1 \(unexpected token 'g'\)$/,
+    );
+  });
+
   it('unreachable base URL: exit 1', async () => {
     const list = await file('reach.json', hotlist(['/ok/1']));
     const port = await freePort();
