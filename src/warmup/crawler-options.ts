@@ -51,7 +51,7 @@ export interface WarmupOptions {
   retryDelayMs?: number;
   /**
    * Replay entries that are already cached: loader entries are deleted first and loaded again; URL
-   * entries are fetched and counted as warmed whatever `X-Cache` says (but BYPASS: not stored, failed).
+   * entries are fetched and counted as warmed whatever `X-Cache` says, if stored (else uncacheable).
    * @default false
    */
   force?: boolean;
