@@ -28,14 +28,16 @@ Options:
                                                                                         (default 2)
   --max-failures <n>    failed entries tolerated before exiting with 1                  (default 0)
   --force               replay entries that are already cached (loader entries are deleted and loaded
-                        again; URL entries are fetched and counted as warmed unless X-Cache is BYPASS)
+                        again; URL entries are fetched and counted as warmed if they are stored)
   --dry-run             print what would be replayed, in order, and touch nothing
   --json                print one JSON object (the summary) on stdout, no progress
   -h, --help            this text
 
 Entries already cached are skipped (a URL answered with X-Cache: HIT or STALE, or WAIT: live traffic
 rendered it meanwhile; a loader key found in memcached). Misses are loaded under the same safe- locks as
-live traffic, so nothing is loaded twice. A URL answered with X-Cache: BYPASS was not stored: it fails.
+live traffic, so nothing is loaded twice. A page the application does not store (answered X-Cache:
+BYPASS, or rendered and then not found stored by a second request) is counted as uncacheable: not
+retried, not a failure; a run in which no page at all was stored exits with 1.
 Progress goes to stderr: one updating line on a terminal, a line every 10% otherwise.
 
 Exit status:
