@@ -185,12 +185,14 @@ export class HotKeyRecorder implements AccessRecorder {
     await this.#writer?.close();
   }
 
-  /** The counter a cost belongs to: a URL key's cost goes to the key it was recorded under, filtered. */
+  /**
+   * The counter a cost belongs to: a URL key's cost goes to the key it was recorded under, filtered.
+   * A cost comes with the key only, so a key that is not a URL's (a loader's `search:["a?b"]`) is
+   * looked up as given when its filtered form is not tracked.
+   */
   #counterOf(key: string): HotCounter | undefined {
-    const counter = this.#sketch.get(key);
-    if (counter !== undefined || this.#filter === undefined) return counter;
-    const filtered = this.#filter(key);
-    return filtered.removed ? this.#sketch.get(filtered.text) : undefined;
+    const filtered = this.#filter?.(key);
+    return (filtered?.removed && this.#sketch.get(filtered.text)) || this.#sketch.get(key);
   }
 
   #costOf(counter: HotCounter): number {

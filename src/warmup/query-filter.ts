@@ -37,26 +37,35 @@ export function queryFilter(option: unknown): ((text: string) => Filtered) | und
  * Everything after the first `?` is read as the query, `&`-separated as the application's parser reads it.
  * In a middleware key the query may be followed by the `|header=value` of `vary`; it then belongs to the
  * last parameter, and goes or stays with it (a removed one never leaves anything of itself behind).
+ * On the hit path: no array, and a name is decoded only when it holds an escape.
  */
 function filterQuery(text: string, allowed: ReadonlySet<string>): Filtered {
   const q = text.indexOf('?');
   if (q < 0) return { text, removed: false };
-  const params = text
-    .slice(q + 1)
-    .split('&')
-    .filter((param) => param !== '');
-  const kept = params.filter((param) => allowed.has(paramName(param)));
-  if (kept.length === params.length) return { text, removed: false };
-  return { text: `${text.slice(0, q)}?${[REMOVED_MARK, ...kept].join('&')}`, removed: true };
+  let kept = '';
+  let removed = false;
+  for (let start = q + 1; start < text.length; ) {
+    const amp = text.indexOf('&', start);
+    const end = amp < 0 ? text.length : amp;
+    if (end > start) {
+      const param = text.slice(start, end);
+      if (allowed.size > 0 && allowed.has(paramName(param))) kept += `&${param}`;
+      else removed = true;
+    }
+    start = end + 1;
+  }
+  return removed ? { text: `${text.slice(0, q)}?${REMOVED_MARK}${kept}`, removed } : { text, removed };
 }
 
 /** The parameter's name as the application sees it (`+` is a space, percent-escapes decoded). */
 function paramName(param: string): string {
   const eq = param.indexOf('=');
-  const raw = (eq < 0 ? param : param.slice(0, eq)).replaceAll('+', ' ');
+  const raw = eq < 0 ? param : param.slice(0, eq);
+  if (!raw.includes('%') && !raw.includes('+')) return raw;
+  const spaced = raw.replaceAll('+', ' ');
   try {
-    return decodeURIComponent(raw);
+    return decodeURIComponent(spaced);
   } catch {
-    return raw; // a malformed escape: compared as sent
+    return spaced; // a malformed escape: compared as sent
   }
 }

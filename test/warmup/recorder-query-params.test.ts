@@ -56,15 +56,14 @@ describe('HotKeyRecorder queryParams', () => {
     const strict = new HotKeyRecorder();
     strict.recordRequest('search:["a?b=c"]', { kind: 'loader', name: 'search', args: ['a?b=c'] });
     strict.recordRequest('raw?x=1', undefined);
+    strict.recordCost('search:["a?b=c"]', 7); // a cost comes by key alone: found as given
     expect(recorder.hotlist().map((e) => [e.key, e.replay])).toEqual([
       ['http:/reset?token=t', url('/reset?token=t')],
     ]);
-    expect(
-      strict
-        .hotlist()
-        .map((e) => e.key)
-        .sort(),
-    ).toEqual(['raw?x=1', 'search:["a?b=c"]']);
+    expect(strict.hotlist().map((e) => [e.key, e.costMs])).toEqual([
+      ['raw?x=1', 7], // no cost of its own: the mean
+      ['search:["a?b=c"]', 7],
+    ]);
   });
 
   it('drops the replay when the URL loses a parameter the key never had (a custom key)', () => {
