@@ -22,24 +22,28 @@ Options:
   --top <n>             replay the first n replayable entries                          (default 500)
   --concurrency <n>     entries replayed at once                                        (default 8)
   --rate <n>            entries started per second; 0 = no limit                        (default 50)
-  --timeout <duration>  time one attempt may take, e.g. 500ms, 10s, 2m                  (default 10s)
+  --timeout <duration>  time one attempt may take, e.g. 500ms, 10s, 2m, and the import of
+                        --module                                                        (default 10s)
   --retries <n>         retries of a failed attempt (network error, timeout, HTTP 5xx/429, loader error)
                                                                                         (default 2)
   --max-failures <n>    failed entries tolerated before exiting with 1                  (default 0)
   --force               replay entries that are already cached (loader entries are deleted and loaded
-                        again; URL entries are fetched and counted as warmed unless X-Cache is BYPASS)
+                        again; URL entries are fetched and counted as warmed if they are stored)
   --dry-run             print what would be replayed, in order, and touch nothing
   --json                print one JSON object (the summary) on stdout, no progress
   -h, --help            this text
 
 Entries already cached are skipped (a URL answered with X-Cache: HIT or STALE, or WAIT: live traffic
 rendered it meanwhile; a loader key found in memcached). Misses are loaded under the same safe- locks as
-live traffic, so nothing is loaded twice. A URL answered with X-Cache: BYPASS was not stored: it fails.
+live traffic, so nothing is loaded twice. A page the application does not store (answered X-Cache:
+BYPASS, or rendered and then not found stored by a second request) is counted as uncacheable: not
+retried, not a failure; a run in which no page at all was stored exits with 1.
 Progress goes to stderr: one updating line on a terminal, a line every 10% otherwise.
 
 Exit status:
   0    done, with at most --max-failures failed entries
-  1    more failures than --max-failures, or the run could not start (base URL unreachable)
+  1    more failures than --max-failures, or the run could not start (base URL unreachable,
+       --module import not finished within --timeout)
   2    usage error or bad input (unknown flag, missing or corrupt hotlist, malformed URL list, bad module,
        no entry replayable with the given --base-url / --module)
   130  interrupted (Ctrl+C): in-flight entries finish (within --timeout), then the partial summary

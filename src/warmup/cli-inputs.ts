@@ -60,14 +60,29 @@ export interface LoaderModule {
   loaders: Record<string, WarmLoader>;
 }
 
-/** Imports the user's module: named exports `cache` and `loaders` (or a default export holding both). */
-export async function loadModule(file: string): Promise<LoaderModule> {
+/**
+ * Imports the user's module: named exports `cache` and `loaders` (or a default export holding both).
+ * The import may take `timeoutMs`: a top-level `await` that never settles (a connection that never
+ * comes) is a failed run, not a hang.
+ */
+export async function loadModule(file: string, timeoutMs: number): Promise<LoaderModule> {
   let mod: Record<string, unknown>;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(new RunError(`module ${file}: its import did not finish within ${timeoutMs} ms (--timeout)`)),
+      timeoutMs,
+    );
+  });
   try {
-    mod = await import(pathToFileURL(path.resolve(file)).href);
+    mod = await Promise.race([import(pathToFileURL(path.resolve(file)).href), timeout]);
   } catch (error) {
+    if (error instanceof RunError) throw error;
     const reason = (error as Error).message?.split('\n')[0] ?? String(error);
     throw new InputError(`cannot load module ${file}: ${reason}`);
+  } finally {
+    clearTimeout(timer);
   }
   const source = (mod.cache === undefined && isObject(mod.default) ? mod.default : mod) as Record<
     string,

@@ -42,7 +42,7 @@ async function main(argv: readonly string[]): Promise<number> {
       config.hotlist !== undefined
         ? await loadHotlist(config.hotlist)
         : await loadUrlList(config.urls as string);
-    module = config.module === undefined ? undefined : await loadModule(config.module);
+    module = config.module === undefined ? undefined : await loadModule(config.module, config.timeoutMs);
     const options: WarmupOptions = {
       entries,
       top: config.top,
@@ -67,13 +67,13 @@ async function main(argv: readonly string[]): Promise<number> {
       await probeBaseUrl(config.baseUrl, config.timeoutMs);
     }
     const summary = await run(options, config);
-    // Every page served without the cache is no uncacheable site: requests bypass it (a proxy header?).
+    // No page stored at all is no site of uncacheable pages: requests bypass the cache (a proxy header?).
     const allBypassed = summary.uncacheable > 0 && summary.uncacheable === summary.total;
     const ok = !summary.interrupted && summary.failed <= config.maxFailures && !allBypassed;
     print(config.json ? JSON.stringify({ ok, ...summary }) : formatSummary(summary));
     if (allBypassed) {
       process.stderr.write(
-        'cache-warmup: every page was served without the cache (X-Cache: BYPASS): check --base-url and proxy headers\n',
+        'cache-warmup: no page was stored (X-Cache: BYPASS, or not kept after its render): check --base-url and proxy headers\n',
       );
     }
     if (summary.interrupted) return EXIT_INTERRUPTED;

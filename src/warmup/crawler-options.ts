@@ -51,7 +51,7 @@ export interface WarmupOptions {
   retryDelayMs?: number;
   /**
    * Replay entries that are already cached: loader entries are deleted first and loaded again; URL
-   * entries are fetched and counted as warmed whatever `X-Cache` says (but BYPASS: not stored, failed).
+   * entries are fetched and counted as warmed whatever `X-Cache` says, if stored (else uncacheable).
    * @default false
    */
   force?: boolean;
@@ -104,14 +104,17 @@ export function rejectUnknownOptions(input: unknown, known: readonly string[]): 
 
 export function resolveWarmupOptions(input: WarmupOptions): ResolvedWarmupOptions {
   rejectUnknownOptions(input, WARMUP_OPTIONS);
-  const o = { ...input };
-  o.top ??= Number.POSITIVE_INFINITY;
-  o.concurrency ??= 8;
-  o.rate ??= 50;
-  o.timeoutMs ??= 10_000;
-  o.retries ??= 2;
-  o.retryDelayMs ??= 250;
-  o.force ??= false;
+  // Defaults replace `undefined` only: `null` is no option value here, and fails validation below.
+  const {
+    top = Number.POSITIVE_INFINITY,
+    concurrency = 8,
+    rate = 50,
+    timeoutMs = 10_000,
+    retries = 2,
+    retryDelayMs = 250,
+    force = false,
+  } = input;
+  const o = { ...input, top, concurrency, rate, timeoutMs, retries, retryDelayMs, force };
 
   if (!Array.isArray(o.entries))
     throw new InvalidOptionError('entries', 'an array of hotlist entries', o.entries);
@@ -137,7 +140,7 @@ export function resolveWarmupOptions(input: WarmupOptions): ResolvedWarmupOption
       throw new InvalidOptionError('baseUrl', 'an http:// or https:// URL', o.baseUrl);
     }
   }
-  const loaders = o.loaders ?? {};
+  const loaders = o.loaders === undefined ? {} : o.loaders;
   if (typeof loaders !== 'object' || loaders === null) {
     throw new InvalidOptionError('loaders', 'an object of functions by name', loaders);
   }
@@ -147,7 +150,7 @@ export function resolveWarmupOptions(input: WarmupOptions): ResolvedWarmupOption
       throw new InvalidOptionError(`loaders.${name}`, 'a function or { fn, options }', loader);
     }
   }
-  if (Object.keys(loaders).length > 0 && typeof o.cache?.cached !== 'function') {
+  if ((o.cache !== undefined || Object.keys(loaders).length > 0) && typeof o.cache?.cached !== 'function') {
     throw new InvalidOptionError('cache', 'a Cache when `loaders` are given', o.cache);
   }
   return {

@@ -15,6 +15,7 @@ import {
 } from './crawler-options.js';
 import type { HotlistEntry } from './hotlist-format.js';
 import { AttemptTimeoutError, checkLoader, loaderAttempts, type Outcome } from './replay-loader.js';
+import { storedOutcome } from './replay-stored.js';
 import { fetchUrl, HttpStatusError, urlTarget } from './replay-url.js';
 import { TokenBucket } from './token-bucket.js';
 
@@ -30,7 +31,10 @@ export interface WarmupSummary {
   warmed: number;
   /** Already cached (or loaded by live traffic while the warmup waited for its lock). */
   skipped: number;
-  /** URLs the application served without storing them (`X-Cache: BYPASS`): not cacheable, not retried. */
+  /**
+   * URLs the application served without storing them: answered `X-Cache: BYPASS`, or rendered (MISS)
+   * and not found stored by a second request. Not cacheable, not retried.
+   */
   uncacheable: number;
   /** Failed after every retry. */
   failed: number;
@@ -161,7 +165,12 @@ function plan(o: ResolvedWarmupOptions): { jobs: Job[]; ignored: Record<string, 
     } else if (replay.kind === 'url') {
       const url = o.baseUrl ? urlTarget(replay.url, o.baseUrl) : 'url entry without a base URL';
       if (typeof url === 'string') reason = url;
-      else jobs.push({ entry, target: url.href, attempts: () => () => fetchUrl(url, o.timeoutMs, o.force) });
+      else
+        jobs.push({
+          entry,
+          target: url.href,
+          attempts: () => () => storedOutcome((force) => fetchUrl(url, o.timeoutMs, force), o.force),
+        });
     } else {
       const loader = o.loaders[replay.name];
       const { cache } = o;

@@ -15,6 +15,7 @@ import { rejectUnknownOptions } from './crawler-options.js';
 import { type HotlistEntry, type HotlistError, isPlainJson, type RankedEntry } from './hotlist-format.js';
 import { byImpact } from './hotlist-reader.js';
 import { HotlistWriter, resolveWriteOptions } from './hotlist-writer.js';
+import { type Filtered, type QueryParams, queryFilter } from './query-filter.js';
 import { type SketchCounter, SpaceSaving } from './space-saving.js';
 
 export interface HotKeyRecorderOptions {
@@ -34,9 +35,24 @@ export interface HotKeyRecorderOptions {
   hotlistSize?: number;
   /** Receives a failed periodic write (the application keeps running). @default a process warning */
   onWriteError?: (error: HotlistError) => void;
+  /**
+   * Query parameters kept from the pages the middleware serves, before they reach memory or disk:
+   * `'drop'` (none), `'keep'` (all), or the names to keep (`['page', 'sort']`). A page whose query lost
+   * a parameter is ranked as `/path?…` (and `&` the kept ones) but not replayed: without the parameter
+   * it would be another page. Tokens and e-mail addresses in URLs are why the default keeps none.
+   * @default 'drop'
+   */
+  queryParams?: QueryParams;
 }
 
-const RECORDER_OPTIONS = ['capacity', 'hotlistFile', 'writeIntervalMs', 'hotlistSize', 'onWriteError'];
+const RECORDER_OPTIONS = [
+  'capacity',
+  'hotlistFile',
+  'writeIntervalMs',
+  'hotlistSize',
+  'onWriteError',
+  'queryParams',
+];
 
 /** The weight of a cost sample once a key has many: recent costs count more (the data may grow). */
 const COST_SMOOTHING = 1 / 32;
@@ -60,6 +76,8 @@ export class HotKeyRecorder implements AccessRecorder {
   readonly #sketch: SpaceSaving<HotCounter>;
   readonly #hotlistSize: number;
   readonly #writer: HotlistWriter | undefined;
+  /** Removes the query parameters not kept from URL keys and replays (undefined: keep them all). */
+  readonly #filter: ((text: string) => Filtered) | undefined;
   // The mean of every cost seen stands in for a key whose own cost is not known yet, so a new key is
   // weighed like an average one instead of being the first evicted before its cost arrives.
   #costTotal = 0;
@@ -68,6 +86,7 @@ export class HotKeyRecorder implements AccessRecorder {
   constructor(options: HotKeyRecorderOptions = {}) {
     rejectUnknownOptions(options, RECORDER_OPTIONS);
     const { capacity = 10_000, hotlistSize = 2000, hotlistFile, writeIntervalMs, onWriteError } = options;
+    this.#filter = queryFilter(options.queryParams === undefined ? 'drop' : options.queryParams);
     if (!Number.isInteger(capacity) || capacity < 1 || capacity > 10_000_000) {
       throw new InvalidOptionError('capacity', 'an integer from 1 to 10000000', capacity);
     }
@@ -97,7 +116,15 @@ export class HotKeyRecorder implements AccessRecorder {
     return this.#writer?.file;
   }
 
-  recordRequest(key: string, replay: Replay | undefined): void {
+  recordRequest(rawKey: string, rawReplay: Replay | undefined): void {
+    let key = rawKey;
+    let replay = rawReplay;
+    if (replay?.kind === 'url' && this.#filter) {
+      const filteredKey = this.#filter(key);
+      key = filteredKey.text;
+      // A page without some of its parameters is another page: ranked, not replayed.
+      if (filteredKey.removed || this.#filter(replay.url).removed) replay = undefined;
+    }
     const sketch = this.#sketch;
     let counter = sketch.get(key);
     if (counter === undefined) {
@@ -117,7 +144,7 @@ export class HotKeyRecorder implements AccessRecorder {
     if (!(costMs >= 0 && costMs < Number.POSITIVE_INFINITY)) return;
     this.#costTotal += costMs;
     this.#costSamples++;
-    const counter = this.#sketch.get(key);
+    const counter = this.#counterOf(key);
     if (counter === undefined) return; // evicted since its request: it is not among the heavy keys
     counter.samples++;
     counter.costMs += (costMs - counter.costMs) * Math.max(1 / counter.samples, COST_SMOOTHING);
@@ -156,6 +183,16 @@ export class HotKeyRecorder implements AccessRecorder {
   /** Stops periodic writes and writes the hotlist a last time. Idempotent. */
   async close(): Promise<void> {
     await this.#writer?.close();
+  }
+
+  /**
+   * The counter a cost belongs to: a URL key's cost goes to the key it was recorded under, filtered.
+   * A cost comes with the key only, so a key that is not a URL's (a loader's `search:["a?b"]`) is
+   * looked up as given when its filtered form is not tracked.
+   */
+  #counterOf(key: string): HotCounter | undefined {
+    const filtered = this.#filter?.(key);
+    return (filtered?.removed && this.#sketch.get(filtered.text)) || this.#sketch.get(key);
   }
 
   #costOf(counter: HotCounter): number {

@@ -10,6 +10,7 @@
  */
 import { StampedeGuardError } from '../errors.js';
 import type { Replay } from './access-recorder.js';
+import { describeJsonError } from './json-error.js';
 
 export const HOTLIST_VERSION = 1;
 
@@ -56,7 +57,7 @@ export function parseHotlist(text: string, file: string): HotlistFile {
   try {
     data = JSON.parse(text);
   } catch (error) {
-    throw new HotlistError(file, `not valid JSON (${(error as Error).message})`, error);
+    throw new HotlistError(file, `not valid JSON ${describeJsonError(error as Error, text)}`, error);
   }
   if (!isRecord(data)) throw new HotlistError(file, 'not a hotlist (expected a JSON object)');
   if (data.version !== HOTLIST_VERSION) {

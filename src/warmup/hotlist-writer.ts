@@ -1,6 +1,7 @@
 /**
  * Persists a hotlist outside memcached, atomically: write a temporary file in the same directory, then
- * `rename` it over the target, so a reader (or a crash mid-write) never sees half a file. Periodic writes
+ * `rename` it over the target, so a reader (or a crash mid-write) never sees half a file. Files are
+ * created mode 0600 (owner only) and directories the writer creates 0700. Periodic writes
  * run on an unref'ed timer (they never keep the process alive) and report failures to `onWriteError`
  * instead of throwing into the application.
  */
@@ -83,8 +84,11 @@ export class HotlistWriter {
     // ending in .json, so a directory reader never picks it up.
     const temp = path.join(dir, `.${path.basename(this.file)}.${process.pid}.${++tempCounter}.tmp`);
     try {
-      await mkdir(dir, { recursive: true });
-      await writeFile(temp, `${JSON.stringify(content)}\n`, 'utf8');
+      // Keys and URLs can be private: owner-only from creation (the mode applies at open, so there is
+      // no moment when the temporary file is readable by others; 'wx' never reuses a planted file).
+      // Directories this creates are owner-only too; an existing directory keeps its mode.
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+      await writeFile(temp, `${JSON.stringify(content)}\n`, { encoding: 'utf8', mode: 0o600, flag: 'wx' });
       await rename(temp, this.file);
     } catch (error) {
       await rm(temp, { force: true }).catch(() => {});

@@ -11,3 +11,4 @@ export {
   type RankedEntry,
 } from './hotlist-format.js';
 export { type Hotlist, mergeHotlists, readHotlist } from './hotlist-reader.js';
+export type { QueryParams } from './query-filter.js';

@@ -16,7 +16,7 @@ afterAll(stopAllMemcached);
 
 describe('warmup of pages', () => {
   it('records served URLs with their render cost, and replays them into an empty cache', async () => {
-    const recorder = new HotKeyRecorder();
+    const recorder = new HotKeyRecorder({ queryParams: ['x', 'y'] });
     const live = await serve(node, { renderMs: 50, cache: { recorder } });
     try {
       for (const path of ['/page/a?y=2&x=1', '/page/a?y=2&x=1', '/page/b', '/text/c']) await live.get(path);

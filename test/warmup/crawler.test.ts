@@ -21,11 +21,13 @@ interface Server {
 }
 
 /**
- * Answers by path: `/status/<code>`, `/flaky/<n>` (503 for the first n requests), `/hit/*`, `/wait/*` and
- * `/bypass/*` (with that X-Cache), anything else MISS.
+ * Answers by path: `/status/<code>`, `/flaky/<n>` (503 for the first n requests), `/once/*` (500 after the
+ * first request), `/hit/*`, `/wait/*`, `/bypass/*` and `/miss/*` (always that X-Cache), anything else
+ * MISS the first time it is served and HIT after.
  */
 async function startServer(hold?: Promise<void>): Promise<Server> {
   const hits = new Map<string, number>();
+  const stored = new Set<string>();
   let inFlight = 0;
   const state = { maxInFlight: 0 };
   const server = http.createServer(async (req, res) => {
@@ -40,7 +42,13 @@ async function startServer(hold?: Promise<void>): Promise<Server> {
     const [, kind, arg] = path.split('/');
     if (kind === 'status') res.writeHead(Number(arg)).end('status');
     else if (kind === 'flaky' && n <= Number(arg)) res.writeHead(503).end('busy');
-    else res.writeHead(200, { 'x-cache': XCACHE[kind ?? ''] ?? 'MISS' }).end('page');
+    else if (kind === 'once' && n > 1) res.writeHead(500).end('down');
+    else {
+      // Like the middleware: a page rendered once is stored, and a request after it is a HIT.
+      const xCache = XCACHE[kind ?? ''] ?? (stored.has(path) ? 'HIT' : 'MISS');
+      stored.add(path);
+      res.writeHead(200, { 'x-cache': xCache }).end('page');
+    }
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
@@ -54,7 +62,7 @@ async function startServer(hold?: Promise<void>): Promise<Server> {
   };
 }
 
-const XCACHE: Record<string, string> = { hit: 'HIT', wait: 'WAIT', bypass: 'BYPASS' };
+const XCACHE: Record<string, string> = { hit: 'HIT', wait: 'WAIT', bypass: 'BYPASS', miss: 'MISS' };
 
 const urlEntry = (url: string, count = 1, costMs = 10): HotlistEntry => ({
   key: url,
@@ -102,7 +110,7 @@ describe('warmup() with URL entries', () => {
     expect(summary.failures).toEqual([
       { key: '/status/404', target: `${server.baseUrl}/status/404`, error: 'HTTP 404' },
     ]);
-    expect(server.hits.get('/flaky/2')).toBe(3); // two 503s, then success
+    expect(server.hits.get('/flaky/2')).toBe(4); // two 503s, the render, the check that it was stored
     expect(server.hits.get('/status/404')).toBe(1); // not retried
     expect(progress.map((p) => p.done)).toEqual([1, 2, 3, 4]);
   });
@@ -129,6 +137,18 @@ describe('warmup() with URL entries', () => {
     expect(summary).toMatchObject({ warmed: 0, skipped: 1, uncacheable: 1, failed: 0, estimatedSavedMs: 0 });
     expect(summary.failures).toEqual([]);
     expect(server.hits.get('/bypass/1')).toBe(1); // not retried: the app chose not to cache it
+  });
+
+  it('counts a render that a second request finds not stored as uncacheable; a failed check keeps warmed', async () => {
+    server = await startServer();
+    const summary = await warmup({
+      entries: [urlEntry('/miss/1'), urlEntry('/once/1')],
+      baseUrl: server.baseUrl,
+      ...fast,
+    });
+    expect(summary).toMatchObject({ warmed: 1, uncacheable: 1, failed: 0, estimatedSavedMs: 10 });
+    expect(server.hits.get('/miss/1')).toBe(2); // the render and the check, not retried
+    expect(server.hits.get('/once/1')).toBe(2); // the check failed: the render's answer stands
   });
 
   it('counts a HIT as warmed with force', async () => {

@@ -102,6 +102,21 @@ describe('readHotlist', () => {
     });
   }
 
+  it('says where invalid JSON is, in one complete line', async () => {
+    const cases: Array<[string, string]> = [
+      ['garbage{\n', "at line 1, column 1 (unexpected token 'g')"],
+      ['{\n  "version": 1,\n  "entries" []\n}\n', "at line 3, column 13 (unexpected token '[')"],
+      ['{"version":1,"entries":[\n', 'at line 2, column 1 (unexpected end of the file)'],
+      ['{"version":1}\n}', 'at line 2, column 1 (unexpected non-whitespace character after JSON)'],
+    ];
+    for (const [text, where] of cases) {
+      const file = path.join(dir, 'bad.json');
+      await writeFile(file, text);
+      const error = (await readHotlist(file).catch((e: unknown) => e)) as HotlistError;
+      expect(error.message).toBe(`hotlist ${file}: not valid JSON ${where}`);
+    }
+  });
+
   it('names the corrupt file of a directory', async () => {
     await writeList('good.json', []);
     await writeFile(path.join(dir, 'broken.json'), '[]');
