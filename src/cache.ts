@@ -2,6 +2,8 @@
  * createCache(): the public face of the read-through policy. It resolves options, builds the store,
  * coalesces calls in-process, and hands misses to the read-through state machine in `lock/`.
  */
+
+import { argumentsKey } from './arguments-key.js';
 import { Entries } from './entries.js';
 import { CacheClosedError, InvalidOptionError, StoreError } from './errors.js';
 import {
@@ -13,7 +15,7 @@ import {
 } from './events.js';
 import { type CacheMiddleware, createCacheMiddleware } from './express/middleware.js';
 import type { ResponseCacheOptions } from './express/options.js';
-import { argumentsKey, toStoreKey } from './keys.js';
+import { toStoreKey } from './keys.js';
 import type { Loader } from './loader-context.js';
 import { ReadThrough } from './lock/read-through.js';
 import { SafeLock } from './lock/safe-lock.js';
@@ -32,7 +34,10 @@ import type { Store } from './store/store.js';
 import type { Replay } from './warmup/access-recorder.js';
 
 export interface CachedOptions<A extends unknown[]> extends WrapOptions {
-  /** Builds the key suffix from the arguments. @default stable JSON of the arguments */
+  /**
+   * Builds the key suffix from the arguments; must return a non-empty string. @default a stable encoding
+   * of the arguments that refuses what it cannot tell apart (see arguments-key.ts)
+   */
   key?: (...args: A) => string;
 }
 
@@ -148,12 +153,17 @@ export class Cache {
       throw new InvalidOptionError('cached().key', 'a function', keyOf);
     resolveWrapOptions(wrapOptions, this.#options.policy, 'cached().'); // fail at definition, not at first call
     return (...args: A) => {
-      let suffix: string;
+      let suffix: unknown;
       try {
         suffix = keyOf ? keyOf(...args) : argumentsKey(args);
       } catch (error) {
         return Promise.reject(error);
       }
+      // A key() that returns a non-string would turn distinct arguments into one key ("[object Object]").
+      if (keyOf && (typeof suffix !== 'string' || suffix.length === 0))
+        return Promise.reject(
+          new InvalidOptionError('cached().key', 'a function returning a non-empty string', suffix),
+        );
       return this.wrapWithReplay(`${name}:${suffix}`, () => fn(...args), wrapOptions, {
         kind: 'loader',
         name,
