@@ -57,6 +57,7 @@ export function decodeJson(bytes: Buffer): unknown {
   return root;
 }
 
+/** Walks `value` once, collecting tags; `path` is one shared stack of the keys leading here. */
 function inspect(value: unknown, path: PathKey[], ancestors: Set<object>, tags: Tag[]): void {
   switch (typeof value) {
     case 'string':
@@ -96,9 +97,11 @@ function inspectObject(value: object, path: PathKey[], ancestors: Set<object>, t
     if (proto !== Array.prototype) refuse(path, `${describeClass(proto)} (an Array subclass)`);
     // Own keys are the indices plus `length`: fewer means holes, more means extra properties.
     if (ownKeys.length !== value.length + 1) refuse(path, 'a sparse array or an array with extra properties');
-    value.forEach((item, i) => {
-      inspect(item, [...path, i], ancestors, tags);
-    });
+    for (let i = 0; i < value.length; i++) {
+      path.push(i);
+      inspect(value[i], path, ancestors, tags);
+      path.pop();
+    }
     return;
   }
   if (proto !== Object.prototype && proto !== null) refuse(path, describeClass(proto));
@@ -106,7 +109,11 @@ function inspectObject(value: object, path: PathKey[], ancestors: Set<object>, t
   if (keys.length !== ownKeys.length) refuse(path, 'an object with non-enumerable properties');
   if (proto === null) tags.push(['null-prototype', ...path]);
   const record = value as Record<string, unknown>;
-  for (const key of keys) inspect(record[key], [...path, key], ancestors, tags);
+  for (const key of keys) {
+    path.push(key);
+    inspect(record[key], path, ancestors, tags);
+    path.pop();
+  }
 }
 
 function untag(kind: TagKind, stored: unknown): unknown {
