@@ -138,7 +138,9 @@ export class Cache {
 
   /**
    * Wraps a function: each call is `wrap(name + ':' + key(args), () => fn(...args))`.
-   * The default key is the stable JSON of the arguments.
+   * The default key encodes the arguments so that distinct arguments get distinct keys; an argument it
+   * cannot tell apart from others (a Map, a class instance, a symbol...) rejects the call with an
+   * InvalidOptionError naming it: pass `key` for those.
    */
   cached<A extends unknown[], T>(
     name: string,

@@ -185,6 +185,17 @@ describe('envelope', () => {
     );
   });
 
+  it('reads 0.1 entries as 0.1 did, and 0.1 (a bare JSON.parse) refuses tagged ones instead of misreading them', () => {
+    const legacy = { v: 1, a: [1, 'x'], value: 2, tags: [['NaN']] };
+    const old = Buffer.concat([
+      encodeEnvelope({ value: 0, freshUntil: 5, costMs: 1 }, jsonSerializer).subarray(0, 19),
+      Buffer.from(JSON.stringify(legacy)),
+    ]);
+    expect(decodeEnvelope(old, jsonSerializer)).toEqual({ value: legacy, freshUntil: 5, costMs: 1 });
+    const tagged = jsonSerializer.serialize({ n: Number.NaN });
+    expect(() => JSON.parse(tagged.toString('utf8'))).toThrow(SyntaxError);
+  });
+
   it('refuses values JSON cannot represent', () => {
     expect(() => encodeEnvelope({ value: 10n, freshUntil: 1, costMs: 0 }, jsonSerializer)).toThrow(/BigInt/);
     expect(() => encodeEnvelope({ value: () => 1, freshUntil: 1, costMs: 0 }, jsonSerializer)).toThrow(
