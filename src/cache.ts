@@ -2,6 +2,8 @@
  * createCache(): the public face of the read-through policy. It resolves options, builds the store,
  * coalesces calls in-process, and hands misses to the read-through state machine in `lock/`.
  */
+
+import { argumentsKey } from './arguments-key.js';
 import { Entries } from './entries.js';
 import { CacheClosedError, InvalidOptionError, StoreError } from './errors.js';
 import {
@@ -14,7 +16,7 @@ import {
 } from './events.js';
 import { type CacheMiddleware, createCacheMiddleware } from './express/middleware.js';
 import type { ResponseCacheOptions } from './express/options.js';
-import { argumentsKey, toStoreKey } from './keys.js';
+import { toStoreKey } from './keys.js';
 import type { Loader } from './loader-context.js';
 import { ReadThrough } from './lock/read-through.js';
 import { SafeLock } from './lock/safe-lock.js';
@@ -33,7 +35,10 @@ import type { Store } from './store/store.js';
 import type { Replay } from './warmup/access-recorder.js';
 
 export interface CachedOptions<A extends unknown[]> extends WrapOptions {
-  /** Builds the key suffix from the arguments. @default stable JSON of the arguments */
+  /**
+   * Builds the key suffix from the arguments; must return a non-empty string. @default a stable encoding
+   * of the arguments that refuses what it cannot tell apart (see arguments-key.ts)
+   */
   key?: (...args: A) => string;
 }
 
@@ -134,14 +139,14 @@ export class Cache {
 
   /**
    * Wraps a function: each call is `wrap(name + ':' + key(args), () => fn(...args))`.
-   * The default key is the stable JSON of the arguments.
-   *
-   * Key format: `<name>:<stable JSON of the arguments>`, object properties sorted, so
-   * `cached('product', fn)(42)` uses the key `product:[42]`, `(42, { b: 1, a: 2 })` uses
-   * `product:[42,{"a":2,"b":1}]`, and a call without arguments uses `product:`. This is the key that
-   * `get()`, `set()`, `delete()` and the hotlist see (before the cache's `namespace`). Arguments JSON cannot
-   * tell apart (functions, symbols, class instances without `toJSON`) throw `InvalidOptionError`: pass a
-   * `key` function for them. Invalid options throw here, at definition, not at the first call.
+   * Key format: `<name>:<key of the arguments>`. The default key is the JSON of the argument list with
+   * object properties sorted, so `cached('product', fn)(42)` uses the key `product:[42]`,
+   * `(42, { b: 1, a: 2 })` uses `product:[42,{"a":2,"b":1}]`, and a call without arguments uses `product:`;
+   * values JSON would merge get their own spelling (`-0`, `undefined`, `Date("…")`, `Uint8Array([1,2])`), so
+   * distinct arguments get distinct keys. This is the key that `get()`, `set()`, `delete()` and the hotlist
+   * see (before the cache's `namespace`). An argument it cannot tell apart from others (a Map, a class
+   * instance, a symbol...) rejects the call with an `InvalidOptionError` naming it: pass a `key` function
+   * for those. Invalid options throw here, at definition, not at the first call.
    */
   cached<A extends unknown[], T>(
     name: string,
@@ -159,12 +164,17 @@ export class Cache {
       throw new InvalidOptionError('cached().key', 'a function', keyOf);
     resolveWrapOptions(wrapOptions, this.#options.policy, 'cached().'); // fail at definition, not at first call
     return (...args: A) => {
-      let suffix: string;
+      let suffix: unknown;
       try {
         suffix = keyOf ? keyOf(...args) : argumentsKey(args);
       } catch (error) {
         return Promise.reject(error);
       }
+      // A key() that returns a non-string would turn distinct arguments into one key ("[object Object]").
+      if (keyOf && (typeof suffix !== 'string' || suffix.length === 0))
+        return Promise.reject(
+          new InvalidOptionError('cached().key', 'a function returning a non-empty string', suffix),
+        );
       return this.wrapWithReplay(`${name}:${suffix}`, () => fn(...args), wrapOptions, {
         kind: 'loader',
         name,

@@ -5,6 +5,8 @@
 import type { Serializer } from './serializer.js';
 
 const MAGIC = 0x53; // 'S'
+// Still 1: jsonSerializer's plain bodies are 0.1's, and its tagged ones start with `~`, which 0.1 cannot
+// parse, so a 0.1 process reads them as a miss instead of misreading them.
 const VERSION = 1;
 const HEADER_BYTES = 19;
 const FLAG_UNDEFINED = 1;

@@ -3,6 +3,7 @@
  * Units: TTLs and windows are in seconds (memcached's unit), timings of calls and polls in milliseconds.
  */
 import { InvalidOptionError } from './errors.js';
+import { isValidNamespace } from './keys.js';
 import type { FailoverMode } from './safe-mode/failover.js';
 import { jsonSerializer, type Serializer } from './serializer.js';
 import type { Store } from './store/store.js';
@@ -61,7 +62,10 @@ export interface CacheOptions extends PolicyOptions {
   password?: string;
   /** A ready store instead of memcached, e.g. `new MemoryStore()` for one process or unit tests. */
   store?: Store;
-  /** Prefix of every key, so several apps can share memcached: `<namespace>:<key>`. @default '' */
+  /**
+   * Prefix of every key, so several apps can share memcached: `<namespace>:<key>`. Printable ASCII without
+   * `:`, not starting with `safe-` (the lock keys' prefix). @default ''
+   */
   namespace?: string;
   /**
    * `'auto'`: a health monitor probes every memcached node and turns safe mode on when one dies, hangs
@@ -199,10 +203,11 @@ export function resolveCacheOptions(input: CacheOptions = {}, env = process.env)
   o.maxValueBytes ??= 1024 * 1024 - 1024;
   o.serializer ??= jsonSerializer;
 
-  if (typeof o.namespace !== 'string' || !/^[\x21-\x7e]{0,64}$/.test(o.namespace)) {
+  // `:` ends the namespace in a key and `safe-` starts lock keys: either would let two apps' keys meet.
+  if (!isValidNamespace(o.namespace)) {
     throw new InvalidOptionError(
       'namespace',
-      'at most 64 printable ASCII characters without spaces',
+      'at most 64 printable ASCII characters without spaces or `:`, not starting with `safe-`',
       o.namespace,
     );
   }
