@@ -7,6 +7,7 @@ import { isValidNamespace } from './keys.js';
 import type { FailoverMode } from './safe-mode/failover.js';
 import { jsonSerializer, type Serializer } from './serializer.js';
 import type { Store } from './store/store.js';
+import { checkObject, integer, number, oneOf, optionalString } from './validation.js';
 import type { AccessRecorder } from './warmup/access-recorder.js';
 
 export type SafeModeSetting = 'always' | 'off' | 'auto';
@@ -374,47 +375,9 @@ function resolveServers(
   });
 }
 
-/**
- * Checks an options object: an object, only known names, and no `null` values. Left out (or undefined)
- * means the default; null is not a silent synonym for it, since no option documents a meaning for null.
- * `where` prefixes option names in errors (`'wrap().'`).
- */
-export function checkObject(name: string, value: unknown, known: ReadonlySet<string>, where: string): void {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new InvalidOptionError(where ? `${where.slice(0, -1)}` : name, 'an object', value);
-  }
-  for (const [key, option] of Object.entries(value)) {
-    if (!known.has(key)) throw new InvalidOptionError(`${where}${key}`, 'a known option (unknown name)', key);
-    if (option === null) {
-      throw new InvalidOptionError(`${where}${key}`, 'left out for its default (null is not a value)', null);
-    }
-  }
-}
-
-function number(name: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): void {
-  const ok = typeof value === 'number' && Number.isFinite(value) && value >= min && value <= max;
-  if (!ok) throw new InvalidOptionError(name, `a finite number from ${min} to ${max}`, value);
-}
-
-function integer(name: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): void {
-  if (!Number.isInteger(value) || (value as number) < min || (value as number) > max) {
-    throw new InvalidOptionError(name, `an integer from ${min} to ${max}`, value);
-  }
-}
-
-function oneOf<T extends string>(name: string, value: unknown, allowed: readonly T[]): asserts value is T {
-  if (!allowed.includes(value as T)) {
-    throw new InvalidOptionError(name, `one of ${allowed.map((a) => `'${a}'`).join(', ')}`, value);
-  }
-}
-
 const STORE_METHODS = ['get', 'set', 'add', 'delete', 'touch', 'close'] as const;
 
 function isStore(value: unknown): value is Store {
   if (typeof value !== 'object' || value === null) return false;
   return STORE_METHODS.every((m) => typeof (value as Record<string, unknown>)[m] === 'function');
-}
-
-function optionalString(name: string, value: unknown): void {
-  if (value !== undefined && typeof value !== 'string') throw new InvalidOptionError(name, 'a string', value);
 }

@@ -9,7 +9,7 @@ import { Counter, register as defaultRegistry, Gauge, Histogram, type Registry }
 import type { Cache } from '../cache.js';
 import { InvalidOptionError } from '../errors.js';
 import type { CacheStats } from '../events.js';
-import { checkObject } from '../options.js';
+import { checkObject } from '../validation.js';
 
 export interface CacheMetricsOptions {
   /** The `cache` label value: tells several caches apart. @default 'default' */

@@ -3,7 +3,7 @@
  * across processes; integration tests use real memcached.
  */
 import { InvalidOptionError } from '../errors.js';
-import { checkObject } from '../options.js';
+import { checkObject } from '../validation.js';
 import { checkStoreTtl, type Store } from './store.js';
 
 interface Item {
