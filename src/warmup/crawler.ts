@@ -53,7 +53,7 @@ export interface WarmupSummary {
 /** An entry a run would replay, and what it would fetch or call. */
 export interface PlannedEntry extends HotlistEntry {
   impactMs: number;
-  /** The URL fetched, or `name(args)` called. */
+  /** The URL fetched (or, recorded with its host, the URL it stands for), or `name(args)` called. */
   target: string;
 }
 
@@ -161,7 +161,7 @@ function plan(o: ResolvedWarmupOptions): { jobs: Job[]; ignored: Record<string, 
     } else if (replay.kind === 'url') {
       const url = o.baseUrl ? urlTarget(replay.url, o.baseUrl) : 'url entry without a base URL';
       if (typeof url === 'string') reason = url;
-      else jobs.push({ entry, target: url.href, attempts: () => () => fetchUrl(url, o.timeoutMs, o.force) });
+      else jobs.push({ entry, target: url.label, attempts: () => () => fetchUrl(url, o.timeoutMs, o.force) });
     } else {
       const loader = o.loaders[replay.name];
       const { cache } = o;
