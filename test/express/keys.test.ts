@@ -2,6 +2,8 @@
  * Issue 9, items 7, 8, 9 and 15 for the middleware: real HTTP through Express and a real memcached,
  * asserting what each client received. Each of these served one client another's page before the fix.
  */
+import type { AddressInfo } from 'node:net';
+import net from 'node:net';
 import type express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCache, InvalidOptionError, type ResponseCacheOptions } from '../../src/index.js';
@@ -73,6 +75,23 @@ describe('the host and scheme the app sees are in the key (item 8)', () => {
         'MISS',
         expect.stringMatching(/^https secure=true/),
       ]);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('serves a request whose target is not a path (absolute form) without the cache', async () => {
+    const s = await serve(node, { renderMs: 5 });
+    try {
+      const { port } = s.server.address() as AddressInfo;
+      const socket = net.connect(port, '127.0.0.1');
+      socket.write(
+        'GET http://other.example/page/t HTTP/1.1\r\nHost: shop.example\r\nConnection: close\r\n\r\n',
+      );
+      const chunks: Buffer[] = [];
+      for await (const chunk of socket) chunks.push(chunk as Buffer);
+      expect(Buffer.concat(chunks).toString()).toMatch(/^HTTP\/1\.1 200[\s\S]*\r\nX-Cache: BYPASS\r\n/i);
+      expect(s.middleware.stats().bypassed).toEqual({ target: 1 });
     } finally {
       await s.close();
     }
