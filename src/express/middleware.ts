@@ -22,6 +22,7 @@ import { type Captured, captureResponse } from './capture.js';
 import { type ResponseCacheOptions, resolveResponseCacheOptions } from './options.js';
 import { type CacheStatus, cacheStatusOf, isResponseRecord, type ResponseRecord } from './record.js';
 import { replay } from './replay.js';
+import { replayUrl } from './request-key.js';
 import { type BypassReason, planRequest, stripConditionals, takeCharge } from './request-policy.js';
 import { type Head, judgeHead } from './response-policy.js';
 import { type ResponseCacheEvents, ResponseCacheMonitor, type ResponseCacheStats } from './stats.js';
@@ -121,7 +122,7 @@ export function createCacheMiddleware(
     };
     let record: unknown;
     try {
-      record = await cache.wrapWithReplay(key, loader, o.wrap, { kind: 'url', url });
+      record = await cache.wrapWithReplay(key, loader, o.wrap, { kind: 'url', url: replayUrl(req) });
     } catch (error) {
       if (rendered) return; // this request got its own (failed) render
       if (!(error instanceof RenderFailedError)) throw error;

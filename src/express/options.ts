@@ -17,14 +17,19 @@ export interface ResponseCacheOptions extends WrapOptions {
    */
   lock?: boolean;
   /**
-   * The cache key of a request (stored as `http:<key>`), or `false` to serve it without the cache. Include
-   * everything the response depends on: the host when one app serves several sites, a user's role, ...
-   * @default the path and the query with its parameters sorted, e.g. `/list?a=1&b=2`: never the host
+   * The cache key of a request (stored as `http:<key>`, then the `vary` headers), or `false` to serve it
+   * without the cache. What it returns is the key: it then owns the host and the scheme too, so include
+   * them (`req.protocol`, `req.host`) when the app renders from them, and everything else the response
+   * depends on (a user's role, ...). Returning false for unknown hosts pins the hosts served.
+   * @default `<req.protocol>://<req.host><path>?<canonical query>`, e.g. `https://shop.example/list?a=1&b=2`:
+   * the scheme and host as the app sees them (with `trust proxy`, from `X-Forwarded-Proto`/`-Host`),
+   * the path as sent, the query with its parameters sorted (see docs/express.md, "Keys")
    */
   key?: (req: Request) => string | false;
   /**
-   * Request headers whose (normalised) values are part of the key. A response sent with `Vary` on a
-   * header not listed here is not stored, wherever the `Vary` was set (an i18n or CORS middleware in
+   * Request headers whose values are part of the key, as sent (case and inner whitespace kept; only
+   * `accept-encoding`'s codings, case-insensitive by spec, are lower-cased). A response sent with `Vary`
+   * on a header not listed here is not stored, wherever the `Vary` was set (an i18n or CORS middleware in
    * front included). With `compression()` *behind* the middleware, list `'accept-encoding'`; in front of
    * it (recommended) nothing is needed.
    * @default []
@@ -46,9 +51,10 @@ export interface ResponseCacheOptions extends WrapOptions {
   bypassCookies?: boolean;
   /**
    * Serve requests carrying `X-Forwarded-Host`, `X-Forwarded-Server`, `X-Host` or a `Forwarded: host=`
-   * without the cache: an app that trusts them could render a page for a host the client chose, which
-   * the key (without host) would then share. Set false when a trusted proxy always sets them itself.
-   * @default true
+   * without the cache. The default key covers `req.host` (which, with `trust proxy`, is the forwarded
+   * host), so a forged header only reaches its sender's own entry and the bypass is not needed; a custom
+   * `key` may not cover the host, so with one the bypass is on unless turned off.
+   * @default false with the default key, true with a custom `key`
    */
   bypassForwardedHost?: boolean;
   /**
@@ -111,6 +117,10 @@ export function resolveResponseCacheOptions(
     throw new InvalidOptionError('middleware()', 'an object', input);
   }
   const o: ResponseCacheOptions = { ...input };
+  // No option documents a meaning for null: it is a mistake, not "the default".
+  for (const [name, value] of Object.entries(o)) {
+    if (value === null) throw new InvalidOptionError(`${WHERE}${name}`, 'left out or a valid value', null);
+  }
   const wrap: WrapOptions = { lock: true };
   for (const [name, value] of Object.entries(o)) {
     if (!OWN_KEYS.has(name)) (wrap as Record<string, unknown>)[name] = value;
@@ -123,7 +133,7 @@ export function resolveResponseCacheOptions(
   o.respectCacheControl ??= false;
   o.bypassAuthorization ??= true;
   o.bypassCookies ??= true;
-  o.bypassForwardedHost ??= true;
+  o.bypassForwardedHost ??= o.key !== undefined;
   o.setCookie ??= 'pass';
   o.passTtl ??= 5;
   o.clientBypass ??= false;
@@ -133,9 +143,11 @@ export function resolveResponseCacheOptions(
   }
   if (
     !Array.isArray(o.vary) ||
-    !o.vary.every((h) => typeof h === 'string' && HEADER_NAME.test(h.toLowerCase()))
+    !o.vary.every(
+      (h) => typeof h === 'string' && HEADER_NAME.test(h.toLowerCase()) && h.toLowerCase() !== 'set-cookie',
+    )
   ) {
-    throw new InvalidOptionError(`${WHERE}vary`, 'an array of header names', o.vary);
+    throw new InvalidOptionError(`${WHERE}vary`, 'an array of request header names', o.vary);
   }
   if (!Array.isArray(o.statuses) || !o.statuses.every((s) => Number.isInteger(s) && s >= 200 && s <= 499)) {
     throw new InvalidOptionError(

@@ -6,6 +6,7 @@ import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { Request } from 'express';
 import { InvalidOptionError } from '../errors.js';
 import type { ResolvedResponseCacheOptions } from './options.js';
+import { defaultKey, varySuffix } from './request-key.js';
 
 /** Why a request was served without the cache (the `X-Cache: BYPASS` cases). */
 export type BypassReason =
@@ -20,6 +21,8 @@ export type BypassReason =
   | 'client'
   /** The `key` option returned false. */
   | 'key'
+  /** Not a path (`GET http://other.example/x`, `*`): the default key covers the host the app sees, not that one. */
+  | 'target'
   /** A "not cacheable" marker, or the render this request waited for turned out not cacheable. */
   | 'pass'
   /** The render this request waited for failed (5xx, or aborted twice). */
@@ -57,8 +60,8 @@ export function planRequest(req: Request, o: ResolvedResponseCacheOptions): Requ
   if (o.bypassForwardedHost && carriesForwardedHost(h)) return { bypass: 'forwarded-host' };
   if (h.range !== undefined) return { bypass: 'range' };
   if (o.clientBypass && asksNoCache(h)) return { bypass: 'client' };
-  const base = o.key ? o.key(req) : defaultKey(req.originalUrl ?? req.url);
-  if (base === false) return { bypass: 'key' };
+  const base = o.key ? o.key(req) : defaultKey(req);
+  if (base === false) return { bypass: o.key ? 'key' : 'target' };
   if (typeof base !== 'string' || base.length === 0) {
     throw new InvalidOptionError(
       'middleware().key',
@@ -67,30 +70,6 @@ export function planRequest(req: Request, o: ResolvedResponseCacheOptions): Requ
     );
   }
   return { key: `http:${base}${varySuffix(h, o.vary)}`, head: req.method === 'HEAD' };
-}
-
-/**
- * Path plus normalised query: parameters sorted by name (stable, so repeated names keep their order) and
- * re-encoded, so `?b=2&a=1` and `?a=1&b=%32` share a key. The path is kept as sent (case, slashes).
- */
-export function defaultKey(url: string): string {
-  const q = url.indexOf('?');
-  if (q < 0) return url;
-  const params = new URLSearchParams(url.slice(q + 1));
-  params.sort();
-  const query = params.toString();
-  return query ? `${url.slice(0, q)}?${query}` : url.slice(0, q);
-}
-
-/** `|name=value` for each varied header: lower-cased, whitespace removed, repeated headers joined. */
-function varySuffix(h: IncomingHttpHeaders, vary: readonly string[]): string {
-  let suffix = '';
-  for (const name of vary) {
-    const value = h[name];
-    const text = Array.isArray(value) ? value.join(',') : (value ?? '');
-    suffix += `|${name}=${text.toLowerCase().replace(/\s+/g, '')}`;
-  }
-  return suffix;
 }
 
 function carriesForwardedHost(h: IncomingHttpHeaders): boolean {

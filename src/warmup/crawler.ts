@@ -57,7 +57,7 @@ export interface WarmupSummary {
 /** An entry a run would replay, and what it would fetch or call. */
 export interface PlannedEntry extends HotlistEntry {
   impactMs: number;
-  /** The URL fetched, or `name(args)` called. */
+  /** The URL fetched (or, recorded with its host, the URL it stands for), or `name(args)` called. */
   target: string;
 }
 
@@ -168,7 +168,7 @@ function plan(o: ResolvedWarmupOptions): { jobs: Job[]; ignored: Record<string, 
       else
         jobs.push({
           entry,
-          target: url.href,
+          target: url.label,
           attempts: () => () => storedOutcome((force) => fetchUrl(url, o.timeoutMs, force), o.force),
         });
     } else {

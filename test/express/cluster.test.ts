@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { CacheStats, ResponseCacheStats } from '../../src/index.js';
 import type { TestAppOptions } from '../fixtures/express-app.js';
+import { httpGet } from '../support/http-get.js';
 import {
   type MemcachedProcess,
   startCluster,
@@ -61,19 +62,22 @@ interface Answer {
   body: string;
 }
 
-/** `n` concurrent GETs of `path`, spread over the ports in turn. */
+/**
+ * `n` concurrent GETs of `path`, spread over the ports in turn, for one site (`Host`, which the key
+ * covers), as a load balancer in front of the processes would send them.
+ */
 function burst(ports: number[], path: string, n: number): Promise<Answer[]> {
   return Promise.all(
     Array.from({ length: n }, async (_, i) => {
-      const res = await fetch(`http://127.0.0.1:${ports[i % ports.length]}${path}`, {
-        signal: AbortSignal.timeout(15_000),
+      const res = await httpGet(`http://127.0.0.1:${ports[i % ports.length]}`, path, {
+        host: 'shop.example',
       });
-      const body = await res.text();
+      const cookie = res.headers['set-cookie'];
       return {
         status: res.status,
-        xCache: res.headers.get('x-cache'),
-        cookie: res.headers.get('set-cookie'),
-        body,
+        xCache: (res.headers['x-cache'] as string | undefined) ?? null,
+        cookie: cookie ? cookie.join(', ') : null,
+        body: res.body,
       };
     }),
   );

@@ -3,6 +3,7 @@
  * requests whose bodies are always raw Buffers (so bytes are compared, not parsed text).
  */
 import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { type Cache, type CacheOptions, createCache } from '../../src/index.js';
 import { createTestApp, type TestApp, type TestAppOptions } from '../fixtures/express-app.js';
@@ -13,6 +14,8 @@ export interface Served extends TestApp {
   server: Server;
   get(path: string, headers?: Record<string, string>): Promise<request.Response>;
   head(path: string, headers?: Record<string, string>): Promise<request.Response>;
+  /** The cache key of a GET of `path` (no `vary`) sent to this server, as the client's Host is its address. */
+  key(path: string): string;
   close(): Promise<void>;
 }
 
@@ -39,6 +42,7 @@ export async function serve(
     server,
     get: (path, headers = {}) => send('get', path, headers),
     head: (path, headers = {}) => send('head', path, headers),
+    key: (path) => `http:http://127.0.0.1:${(server.address() as AddressInfo).port}${path}`,
     async close() {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));

@@ -7,7 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import type { OutgoingHttpHeaders } from 'node:http';
 import { afterAll, describe, expect, it } from 'vitest';
 import { resolveResponseCacheOptions } from '../../src/express/options.js';
-import { defaultKey } from '../../src/express/request-policy.js';
+import { pathAndQuery } from '../../src/express/request-key.js';
 import { judgeHead, MAX_RESPONSE_TTL_SECONDS } from '../../src/express/response-policy.js';
 import { createCache, InvalidOptionError, MemoryStore, type ResponseCacheOptions } from '../../src/index.js';
 import { resolveCacheOptions } from '../../src/options.js';
@@ -45,16 +45,18 @@ describe('options', () => {
   });
 });
 
-describe('default key', () => {
+describe('path and query of the default key', () => {
   it.each([
     ['/a', '/a'],
     ['/a?', '/a'],
     ['/a?b=2&a=1', '/a?a=1&b=2'],
     ['/a?b=%32&a=1', '/a?a=1&b=2'],
     ['/a?q=x+y&q=z%20w', '/a?q=x+y&q=z+w'],
-    ['/a?flag', '/a?flag='],
+    ['/a?flag', '/a?flag'],
+    ['/a?q=%fe&q=%FF', '/a?q=%fe&q=%FF'],
+    ['/a?b=1&a=%e2%82%ac&a[]=2', '/a?a=%E2%82%AC&a[]=2&b=1'],
     ['/A/b/', '/A/b/'],
-  ])('%s → %s', (url, key) => expect(defaultKey(url)).toBe(key));
+  ])('%s → %s', (url, key) => expect(pathAndQuery(url)).toBe(key));
 });
 
 describe('judging a response head', () => {

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { readHotlist } from '../../src/index.js';
+import { httpGet } from '../support/http-get.js';
 import { type MemcachedProcess, startCluster, stopAllMemcached } from '../support/memcached.js';
 import { killAllWorkers, spawnWorkers, type WorkerGroup } from '../support/workers.js';
 import { runCli } from './cli-runner.js';
@@ -41,11 +42,13 @@ async function ask(group: WorkerGroup, type: string): Promise<Array<Record<strin
   return (await Promise.all(replies)).map((r) => r.msg);
 }
 
-async function get(baseUrl: string, url: string): Promise<string | null> {
-  const response = await fetch(baseUrl + url);
-  if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
-  await response.arrayBuffer();
-  return response.headers.get('x-cache');
+/** The site both processes serve, behind a load balancer that keeps the Host (the key covers it). */
+const SITE = 'shop.example';
+
+async function get(baseUrl: string, path: string): Promise<string | null> {
+  const response = await httpGet(baseUrl, path, { host: SITE });
+  if (response.status !== 200) throw new Error(`${path}: HTTP ${response.status}`);
+  return (response.headers['x-cache'] as string | undefined) ?? null;
 }
 
 /** Runs `count` concurrent loops over `urls` in `order` until `stop` resolves. */
@@ -100,13 +103,15 @@ describe('cache-warmup against an Express app after every memcached node restart
     expect(hotlist.entries).toHaveLength(PAGES);
     // Counts are exact (summed over both files); the rank is count x render cost (100 to 180 ms by id).
     expect(Object.fromEntries(hotlist.entries.map((e) => [e.key, e.count]))).toEqual(
-      // The middleware keys pages as `http:<path>`; the replay carries the URL.
-      Object.fromEntries(Array.from({ length: PAGES }, (_, i) => [`http:/item/${i}`, PAGES - i])),
+      // The middleware keys pages as `http:<scheme>://<host><path>`; the replay carries that URL.
+      Object.fromEntries(
+        Array.from({ length: PAGES }, (_, i) => [`http:http://${SITE}/item/${i}`, PAGES - i]),
+      ),
     );
     expect(hotlist.entries.every((e) => e.replay?.kind === 'url' && `http:${e.replay.url}` === e.key)).toBe(
       true,
     );
-    const top = hotlist.entries.slice(0, TOP).map((e) => (e.replay?.kind === 'url' ? e.replay.url : e.key));
+    const top = hotlist.entries.slice(0, TOP).map((e) => e.key.slice(`http:http://${SITE}`.length));
 
     // 2. Every memcached node restarts, empty.
     await Promise.all(nodes.map((n) => n.restart()));

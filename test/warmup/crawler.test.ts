@@ -174,7 +174,7 @@ describe('warmup() with URL entries', () => {
   it('replays only paths of the base URL, the first `top` replayable entries, in order', () => {
     const entries = [
       { key: 'raw', count: 9, costMs: 9, replay: null },
-      urlEntry('http://elsewhere.example/x'),
+      urlEntry('ftp://elsewhere.example/x'),
       urlEntry('//elsewhere.example/x'),
       { key: 'l', count: 1, costMs: 1, replay: { kind: 'loader' as const, name: 'nope', args: [] } },
       urlEntry('/a'),
@@ -185,9 +185,49 @@ describe('warmup() with URL entries', () => {
     expect(plan.entries.map((e) => e.target)).toEqual(['http://127.0.0.1:9/a', 'http://127.0.0.1:9/b?q=1']);
     expect(plan.ignored).toEqual({
       'no replay recorded': 1,
-      'url is not an absolute path': 2,
+      'url is neither a path nor an http(s) URL': 2,
       'no loader named "nope"': 1,
     });
+  });
+
+  it('sends a recorded URL to the base URL with its Host as recorded, and its scheme as X-Forwarded-Proto', async () => {
+    const seen: Array<[string | undefined, string | undefined, string | undefined]> = [];
+    const app = http.createServer((req, res) => {
+      seen.push([req.url, req.headers.host, req.headers['x-forwarded-proto'] as string | undefined]);
+      if (req.url === '/hang') return; // never answers
+      res.writeHead(200, { 'x-cache': 'MISS' }).end('page');
+    });
+    await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
+    const baseUrl = `http://127.0.0.1:${(app.address() as AddressInfo).port}`;
+    try {
+      const entries = [
+        urlEntry('https://Shop.Example:8443/p?q=1'),
+        urlEntry('http://shop.example/p'),
+        urlEntry('/p'),
+      ];
+      expect(planWarmup({ entries, baseUrl }).entries.map((e) => e.target)).toEqual([
+        'https://Shop.Example:8443/p?q=1',
+        'http://shop.example/p',
+        `${baseUrl}/p`,
+      ]);
+      expect(await warmup({ entries, baseUrl, concurrency: 1, ...fast })).toMatchObject({ warmed: 3 });
+      expect(seen).toEqual([
+        ['/p?q=1', 'Shop.Example:8443', 'https'],
+        ['/p', 'shop.example', undefined],
+        ['/p', `127.0.0.1:${(app.address() as AddressInfo).port}`, undefined],
+      ]);
+      const hung = await warmup({
+        entries: [urlEntry('/hang')],
+        baseUrl,
+        timeoutMs: 50,
+        retries: 0,
+        ...fast,
+      });
+      expect(hung).toMatchObject({ failed: 1, failures: [{ error: 'timed out after 50 ms' }] });
+    } finally {
+      app.closeAllConnections();
+      await new Promise((resolve) => app.close(resolve));
+    }
   });
 
   it('a stop during a retry delay cuts it short; the failure keeps the cause of the last attempt', async () => {
