@@ -45,7 +45,7 @@ describe('respectCacheControl', () => {
         const path = `/cache-control/${cc.length}?cc=${encodeURIComponent(cc)}`;
         expect((await s.get(path)).headers['x-cache']).toBe('MISS');
         expect((await s.get(path)).headers['x-cache']).toBe('HIT');
-        const stored = await s.cache.get<{ storedAt: number; freshUntil: number }>(`http:${path}`);
+        const stored = await s.cache.get<{ storedAt: number; freshUntil: number }>(s.key(path));
         expect((stored?.freshUntil ?? 0) - (stored?.storedAt ?? 0)).toBe(365 * 24 * 3600 * 1000);
       }
       expect(storeErrors).toEqual([]);

@@ -192,10 +192,14 @@ describe('warmup() with URL entries', () => {
 
   it('sends a recorded URL to the base URL with its Host as recorded, and its scheme as X-Forwarded-Proto', async () => {
     const seen: Array<[string | undefined, string | undefined, string | undefined]> = [];
+    const rendered = new Set<string>();
     const app = http.createServer((req, res) => {
       seen.push([req.url, req.headers.host, req.headers['x-forwarded-proto'] as string | undefined]);
       if (req.url === '/hang') return; // never answers
-      res.writeHead(200, { 'x-cache': 'MISS' }).end('page');
+      // Like the middleware: the first request renders (MISS), the crawler's check then finds it stored.
+      const page = `${req.headers.host}${req.url}`;
+      res.writeHead(200, { 'x-cache': rendered.has(page) ? 'HIT' : 'MISS' }).end('page');
+      rendered.add(page);
     });
     await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
     const baseUrl = `http://127.0.0.1:${(app.address() as AddressInfo).port}`;
@@ -211,10 +215,15 @@ describe('warmup() with URL entries', () => {
         `${baseUrl}/p`,
       ]);
       expect(await warmup({ entries, baseUrl, concurrency: 1, ...fast })).toMatchObject({ warmed: 3 });
+      // Each page twice: the render, then the check that it was stored, with the same Host and scheme.
+      const local = `127.0.0.1:${(app.address() as AddressInfo).port}`;
       expect(seen).toEqual([
         ['/p?q=1', 'Shop.Example:8443', 'https'],
+        ['/p?q=1', 'Shop.Example:8443', 'https'],
         ['/p', 'shop.example', undefined],
-        ['/p', `127.0.0.1:${(app.address() as AddressInfo).port}`, undefined],
+        ['/p', 'shop.example', undefined],
+        ['/p', local, undefined],
+        ['/p', local, undefined],
       ]);
       const hung = await warmup({
         entries: [urlEntry('/hang')],
