@@ -24,7 +24,12 @@ export interface CacheEvents {
   'lock:extended': KeyEvent;
   'lock:released': KeyEvent & { held: boolean };
   /** A waiter finished: the value appeared, the lock vanished, or the budget ran out. */
-  'wait:done': KeyEvent & { waitedMs: number; outcome: 'value' | 'lock-gone' | 'timeout' };
+  'wait:done': KeyEvent & {
+    waitedMs: number;
+    outcome: 'value' | 'lock-gone' | 'timeout';
+    /** memcached reads the waiter made (data key and lock key). */
+    reads: number;
+  };
   'wait:timeout': KeyEvent & { waitedMs: number; policy: 'load' | 'stale' | 'throw' };
   /** A background refresh (grace or early refresh) ran or failed; it never rejects anywhere else. */
   'refresh:done': KeyEvent & { durationMs: number };
