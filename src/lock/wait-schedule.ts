@@ -3,7 +3,7 @@
  *
  * With an expectation (the holder published what the load cost last time):
  *
- *   0 ─── sleep ───▶ finish − spread − lead ─── fast polls ───▶ finish + spread ─── backoff ───▶
+ *   0 ── sleep ──▶ finish − spread − fast ── fast polls ──▶ finish + spread + fast ── backoff ──▶
  *
  * `spread` is SPREAD × the estimate: a load may take half or one and a half times its last cost and the
  * waiter still sees the value within one fast interval. The fast interval is FAST_FRACTION of the estimate
@@ -61,11 +61,12 @@ function unbounded({ expectation, elapsedMs, backoffPolls, poll, random }: Sched
     const fast = fastIntervalMs(expectation.estimateMs, poll);
     const spread = SPREAD * expectation.estimateMs;
     const windowStart = expectation.finishInMs - spread - fast;
-    const windowEnd = expectation.finishInMs + spread;
+    const windowEnd = expectation.finishInMs + spread + fast;
     // Sleeps end a little early (jitter downwards), so no waiter wakes after the window opened.
     if (elapsedMs < windowStart)
       return { phase: 'sleep', delayMs: (windowStart - elapsedMs) * (1 - 0.1 * random) };
-    if (elapsedMs <= windowEnd) return { phase: 'fast', delayMs: fast * (0.8 + 0.4 * random) };
+    if (elapsedMs <= windowEnd)
+      return { phase: 'fast', delayMs: Math.min(fast * (0.8 + 0.4 * random), poll.maxMs) };
   }
   // p-retry's formula, as 0.1 polled: random in [1, 2) times the exponential step, then the cap.
   const step = poll.minMs * poll.factor ** backoffPolls * (1 + random);
