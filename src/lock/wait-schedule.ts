@@ -10,7 +10,7 @@
  * (never below `pollMinMs`, never above `pollMaxMs`), so the window costs about the same number of reads
  * whatever the loader's cost: ~2 × SPREAD / FAST_FRACTION = 40 at most, about half of that when the load
  * takes its usual time. Without an expectation, or once the window has passed (the holder is late or dead),
- * today's capped backoff: `pollMinMs` × `pollFactor`^n with jitter, capped at `pollMaxMs`.
+ * 0.1's capped backoff: `pollMinMs` × `pollFactor`^n with jitter, capped at `pollMaxMs` (also jittered).
  *
  * Every delay is jittered, at most SLEEP_CAP_MS (the lock is re-read at least that often), and never past
  * the end of the wait budget.
@@ -68,9 +68,10 @@ function unbounded({ expectation, elapsedMs, backoffPolls, poll, random }: Sched
     if (elapsedMs <= windowEnd)
       return { phase: 'fast', delayMs: Math.min(fast * (0.8 + 0.4 * random), poll.maxMs) };
   }
-  // p-retry's formula, as 0.1 polled: random in [1, 2) times the exponential step, then the cap.
+  // 0.1's formula (p-retry's): random in [1, 2) times the exponential step, then the cap, itself jittered
+  // (-20%) so that waiters which reached it do not poll in lockstep.
   const step = poll.minMs * poll.factor ** backoffPolls * (1 + random);
-  return { phase: 'backoff', delayMs: Math.min(step, poll.maxMs) };
+  return { phase: 'backoff', delayMs: Math.min(step, poll.maxMs * (1 - 0.2 * random)) };
 }
 
 /** The fast poll interval for a load expected to take `estimateMs`. */

@@ -23,11 +23,12 @@ const input = (over: Partial<ScheduleInput>): ScheduleInput => ({
 const known = (finishInMs: number, estimateMs = finishInMs) => ({ finishInMs, estimateMs });
 
 describe('nextPoll without an estimate: 0.1 backoff', () => {
-  it('grows from pollMinMs by pollFactor with jitter in [1, 2), capped at pollMaxMs', () => {
+  it('grows from pollMinMs by pollFactor with jitter in [1, 2), capped at pollMaxMs (-20% jitter)', () => {
     expect(nextPoll(input({ random: 0 }))).toEqual({ phase: 'backoff', delayMs: 5 });
     expect(nextPoll(input({ random: 0.99 })).delayMs).toBeCloseTo(9.95);
     expect(nextPoll(input({ backoffPolls: 2, random: 0 })).delayMs).toBeCloseTo(11.25);
     expect(nextPoll(input({ backoffPolls: 20, random: 0 })).delayMs).toBe(40);
+    expect(nextPoll(input({ backoffPolls: 20, random: 0.5 })).delayMs).toBe(36); // the cap is jittered too
   });
 });
 
