@@ -85,6 +85,8 @@ describe('cost-aware waiting across processes', () => {
       expect(run.values).toHaveLength(200);
       expect(new Set(run.values).size).toBe(1);
       expect(run.errors).toEqual([]);
+      // One waiter in each of the 3 other processes; their 49 joiners share its flight and never poll.
+      expect(run.waits).toBe(3);
     }
     expect(informed.readsPerWaiter).toBeLessThan(0.7 * blind.readsPerWaiter);
   });
