@@ -98,7 +98,7 @@ export interface CacheOptions extends PolicyOptions {
   lockTtl?: number;
   /**
    * First poll delay of a waiter that has no estimate of the load, in ms; it grows by `pollFactor` with
-   * jitter. Also the shortest fast poll around an expected finish. @default 5
+   * jitter. @default 5
    */
   pollMinMs?: number;
   /**

@@ -3,14 +3,15 @@
  *
  * With an expectation (the holder published what the load cost last time):
  *
- *   0 ── sleep ──▶ finish − spread − fast ── fast polls ──▶ finish + spread + fast ── backoff ──▶
+ *   0 ── sleep ──▶ finish − spread − 2·fast ── fast polls ──▶ finish + spread + 2·fast ── backoff ──▶
  *
  * `spread` is SPREAD × the estimate: a load may take half or one and a half times its last cost and the
- * waiter still sees the value within one fast interval. The fast interval is FAST_FRACTION of the estimate
- * (never below `pollMinMs`, never above `pollMaxMs`), so the window costs about the same number of reads
- * whatever the loader's cost: ~2 × SPREAD / FAST_FRACTION = 40 at most, about half of that when the load
- * takes its usual time. Without an expectation, or once the window has passed (the holder is late or dead),
- * 0.1's capped backoff: `pollMinMs` × `pollFactor`^n with jitter, capped at `pollMaxMs` (also jittered).
+ * waiter still sees the value within two fast intervals. The poll interval is `fast` (FAST_FRACTION of the
+ * estimate, at least MIN_FAST_MS, at most `pollMaxMs`) at the expected finish, growing linearly to twice
+ * that at the edges of the window, where a finish is less likely. The window then costs about the same
+ * number of reads whatever the loader's cost: 2 × ln 2 × SPREAD / FAST_FRACTION ≈ 35 polls in all, half of
+ * that when the load takes its usual time. Without an expectation, or once the window has passed (the holder
+ * is late or dead), 0.1's capped backoff: `pollMinMs` × `pollFactor`^n with jitter, capped at `pollMaxMs`.
  *
  * Every delay is jittered, at most SLEEP_CAP_MS (the lock is re-read at least that often), and never past
  * the end of the wait budget.
@@ -19,8 +20,10 @@ import type { Expectation } from './lock-value.js';
 
 /** How far a load may stray from its last cost, as a fraction of it, and still be met by fast polls. */
 export const SPREAD = 0.5;
-/** Fast poll interval as a fraction of the estimate: the lateness allowed, relative to the load. */
-export const FAST_FRACTION = 0.025;
+/** Fast poll interval at the expected finish, as a fraction of the estimate (4 ms for a 200 ms load). */
+export const FAST_FRACTION = 0.02;
+/** Shortest fast poll interval, in ms, however cheap the load. */
+export const MIN_FAST_MS = 1;
 /** Longest single sleep, in ms. */
 export const SLEEP_CAP_MS = 1000;
 
@@ -60,13 +63,17 @@ function unbounded({ expectation, elapsedMs, backoffPolls, poll, random }: Sched
   if (expectation) {
     const fast = fastIntervalMs(expectation.estimateMs, poll);
     const spread = SPREAD * expectation.estimateMs;
-    const windowStart = expectation.finishInMs - spread - fast;
-    const windowEnd = expectation.finishInMs + spread + fast;
+    const edge = spread + 2 * fast; // the window: finish ± edge
     // Sleeps end a little early (jitter downwards), so no waiter wakes after the window opened.
-    if (elapsedMs < windowStart)
-      return { phase: 'sleep', delayMs: (windowStart - elapsedMs) * (1 - 0.1 * random) };
-    if (elapsedMs <= windowEnd)
-      return { phase: 'fast', delayMs: Math.min(fast * (0.8 + 0.4 * random), poll.maxMs) };
+    if (elapsedMs < expectation.finishInMs - edge) {
+      const delayMs = (expectation.finishInMs - edge - elapsedMs) * (1 - 0.1 * random);
+      return { phase: 'sleep', delayMs };
+    }
+    const offset = Math.abs(elapsedMs - expectation.finishInMs);
+    if (offset <= edge) {
+      const interval = fast * (1 + Math.min(offset / spread, 1));
+      return { phase: 'fast', delayMs: Math.min(interval * (0.8 + 0.4 * random), poll.maxMs) };
+    }
   }
   // 0.1's formula (p-retry's): random in [1, 2) times the exponential step, then the cap, itself jittered
   // (-20%) so that waiters which reached it do not poll in lockstep.
@@ -74,7 +81,7 @@ function unbounded({ expectation, elapsedMs, backoffPolls, poll, random }: Sched
   return { phase: 'backoff', delayMs: Math.min(step, poll.maxMs * (1 - 0.2 * random)) };
 }
 
-/** The fast poll interval for a load expected to take `estimateMs`. */
+/** The poll interval at the expected finish of a load expected to take `estimateMs`. */
 export function fastIntervalMs(estimateMs: number, poll: PollTiming): number {
-  return Math.min(Math.max(estimateMs * FAST_FRACTION, poll.minMs), poll.maxMs);
+  return Math.min(Math.max(estimateMs * FAST_FRACTION, MIN_FAST_MS), poll.maxMs);
 }

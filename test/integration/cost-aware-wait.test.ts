@@ -79,7 +79,7 @@ async function stampede(
 
 describe('cost-aware waiting across processes', () => {
   it('uses the published estimate: about half the reads for the same wake-up precision, one load', async () => {
-    // Both poll every 7.5 ms near the end (2.5% of 300 ms); without an estimate they must do so throughout.
+    // Both poll at least every 7.5 ms near the end; without an estimate they must do so throughout.
     const precise = { pollMinMs: 7.5, pollMaxMs: 7.5 };
     const informed = await stampede(await expiredKey(300), 300, precise);
     const blind = await stampede(`never-loaded:${round++}`, 300, precise);

@@ -93,7 +93,7 @@ describe('a waiter', () => {
   });
 
   it('given an estimate, sleeps through half the load: far fewer reads at the same wake-up precision', async () => {
-    // Both waiters poll every 7.5 ms near the end (300 ms x 2.5%); without an estimate it must do so throughout.
+    // Both waiters poll at least every 7.5 ms near the end; without an estimate they must do so throughout.
     const options = { pollMinMs: 7.5, pollMaxMs: 7.5 };
     const informed = encodeLockValue({ token: 'h/1/a/1', estimateMs: 300, startedAtMs: Date.now() });
     const withEstimate = await waitBehind(informed, 300, options);

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { expectedFinish } from '../../src/lock/lock-value.js';
 import {
   fastIntervalMs,
+  MIN_FAST_MS,
   nextPoll,
   type ScheduleInput,
   SLEEP_CAP_MS,
@@ -33,34 +34,37 @@ describe('nextPoll without an estimate: 0.1 backoff', () => {
 });
 
 describe('nextPoll with an estimate', () => {
-  const e = known(200); // a 200 ms load expected, seen from its start: fast interval 5 ms
-  it('sleeps until one fast interval before half the estimate, ending early rather than late', () => {
-    expect(nextPoll(input({ expectation: e, random: 0 }))).toEqual({ phase: 'sleep', delayMs: 95 });
+  const e = known(200); // a 200 ms load expected, seen from its start: 4 ms polls at 200 ms, window ±108 ms
+  it('sleeps until the window opens (finish − spread − 2 fast intervals), ending early rather than late', () => {
+    expect(nextPoll(input({ expectation: e, random: 0 }))).toEqual({ phase: 'sleep', delayMs: 92 });
     const jittered = nextPoll(input({ expectation: e, random: 0.99 }));
-    expect(jittered.delayMs).toBeGreaterThan(85);
-    expect(jittered.delayMs).toBeLessThan(95);
-    expect(nextPoll(input({ expectation: e, elapsedMs: 60, random: 0 })).delayMs).toBe(35);
+    expect(jittered.delayMs).toBeGreaterThan(82);
+    expect(jittered.delayMs).toBeLessThan(92);
+    expect(nextPoll(input({ expectation: e, elapsedMs: 60, random: 0 })).delayMs).toBe(32);
   });
 
-  it('polls every fast interval (±20%) from there to one and a half times the estimate', () => {
-    for (const elapsedMs of [95, 150, 200, 299, 305]) {
-      const next = nextPoll(input({ expectation: e, elapsedMs, random: 0.5 }));
-      expect(next).toEqual({ phase: 'fast', delayMs: 5 });
-    }
-    expect(nextPoll(input({ expectation: e, elapsedMs: 150, random: 0 })).delayMs).toBe(4);
-    expect(nextPoll(input({ expectation: e, elapsedMs: 150, random: 0.99 })).delayMs).toBeCloseTo(5.98);
+  it('polls fastest at the expected finish, twice as slow at the edges of the window (±20% jitter)', () => {
+    const at = (elapsedMs: number, random = 0.5) => nextPoll(input({ expectation: e, elapsedMs, random }));
+    expect(at(200)).toEqual({ phase: 'fast', delayMs: 4 });
+    expect(at(150).delayMs).toBeCloseTo(6);
+    expect(at(250).delayMs).toBeCloseTo(6);
+    expect(at(92)).toEqual({ phase: 'fast', delayMs: 8 });
+    expect(at(308)).toEqual({ phase: 'fast', delayMs: 8 });
+    expect(at(200, 0).delayMs).toBeCloseTo(3.2);
+    expect(at(200, 0.99).delayMs).toBeCloseTo(4.784);
   });
 
   it('falls back to the backoff once the window has passed (holder late, or dead)', () => {
-    expect(nextPoll(input({ expectation: e, elapsedMs: 306, random: 0 }))).toEqual({
+    expect(nextPoll(input({ expectation: e, elapsedMs: 309, random: 0 }))).toEqual({
       phase: 'backoff',
       delayMs: 5,
     });
   });
 
-  it('scales the fast interval with the estimate, between pollMinMs and pollMaxMs', () => {
-    expect(fastIntervalMs(100, poll)).toBe(5);
-    expect(fastIntervalMs(1000, poll)).toBe(25);
+  it('scales the fast interval with the estimate, between MIN_FAST_MS and pollMaxMs', () => {
+    expect(fastIntervalMs(10, poll)).toBe(MIN_FAST_MS);
+    expect(fastIntervalMs(100, poll)).toBe(2);
+    expect(fastIntervalMs(1000, poll)).toBe(20);
     expect(fastIntervalMs(60_000, poll)).toBe(40);
   });
 
