@@ -1,6 +1,7 @@
 /**
  * What the `safe-<key>` lock stores: the owner token, and what the holder expects the load to cost, so
- * waiters in any process can sleep through most of it. Plain ASCII, readable by any client or transport:
+ * waiters in any process can sleep through most of it. One line of UTF-8 text (ASCII with ASCII host
+ * names, as 0.1's bare token was), readable by any client or transport:
  *
  *   sg1 <estimateMs|-> <startedAtMs> <token>
  *
@@ -23,14 +24,11 @@ export interface LockValue {
 
 export function encodeLockValue(value: LockValue): Buffer {
   const estimate = value.estimateMs === null ? '-' : String(Math.max(0, Math.round(value.estimateMs)));
-  return Buffer.from(
-    `sg1 ${estimate} ${Math.round(value.startedAtMs ?? Date.now())} ${value.token}`,
-    'latin1',
-  );
+  return Buffer.from(`sg1 ${estimate} ${Math.round(value.startedAtMs ?? Date.now())} ${value.token}`, 'utf8');
 }
 
 export function decodeLockValue(bytes: Buffer): LockValue {
-  const text = bytes.toString('latin1');
+  const text = bytes.toString('utf8');
   const match = FORMAT.exec(text);
   if (!match) return { token: text, estimateMs: null, startedAtMs: null };
   const [, estimate, startedAt, token] = match as unknown as [string, string, string, string];
