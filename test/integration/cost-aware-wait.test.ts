@@ -9,7 +9,7 @@ import { encodeEnvelope } from '../../src/envelope.js';
 import { type CacheStats, createCache, jsonSerializer, MemcachedStore } from '../../src/index.js';
 import { lockKeyOf, toStoreKey } from '../../src/keys.js';
 import { type MemcachedProcess, startMemcached, stopAllMemcached } from '../support/memcached.js';
-import { killAllWorkers, spawnWorkers, type WorkerResult } from '../support/workers.js';
+import { killAllWorkers, spawnWorkers, type WorkerGroup, type WorkerResult } from '../support/workers.js';
 
 const WORKER = fileURLToPath(new URL('../fixtures/wrap-worker.ts', import.meta.url));
 const NAMESPACE = 'cw';
@@ -49,7 +49,7 @@ async function stampede(
   key: string,
   loaderMs: number,
   cacheOptions: object = {},
-  afterGo: () => Promise<void> = async () => {},
+  afterGo: (group: WorkerGroup) => Promise<void> = async () => {},
 ) {
   const group = await spawnWorkers(WORKER, {
     count: 4,
@@ -59,8 +59,9 @@ async function stampede(
     },
   });
   group.go({ key, callers: 50, loaderMs });
-  await afterGo();
-  const results = await group.done(20_000);
+  await afterGo(group);
+  const all = await group.done(20_000);
+  const results = all.filter((r) => r.signal === null); // a holder killed on purpose reports nothing
   expect(results.every((r) => r.code === 0)).toBe(true);
   const values = results.flatMap((r) => final(r).values ?? []);
   const waits = results.flatMap((r) => final(r).waits ?? []);
@@ -105,6 +106,25 @@ describe('cost-aware waiting across processes', () => {
       expect(run.errors).toEqual([]);
     },
   );
+
+  it('takes over from a holder SIGKILLed mid-load after its estimate ran out (the lock expired)', async () => {
+    let killed = -1;
+    const run = await stampede(
+      await expiredKey(1500),
+      1500,
+      { lockTtl: 2, waitTimeoutMs: 8000 },
+      async (group) => {
+        killed = (await group.waitFor((m) => m.type === 'load-start', 5000)).index;
+        group.kill(killed, 'SIGKILL');
+      },
+    );
+    expect(killed).toBeGreaterThanOrEqual(0);
+    expect(run.loads).toBe(1); // the takeover (the killed holder's load is not counted)
+    expect(run.values).toHaveLength(150);
+    expect(new Set(run.values).size).toBe(1);
+    expect(run.values[0]).not.toBe(`value-from-${killed}`);
+    expect(run.waitTimeouts).toBe(0);
+  });
 
   it('waits behind a 0.1 holder (its lock value is the bare token) and takes its value', async () => {
     const key = `old-holder:${round++}`;
