@@ -79,11 +79,13 @@ async function stampede(
 }
 
 describe('cost-aware waiting across processes', () => {
-  it('uses the published estimate: about half the reads for the same wake-up precision, one load', async () => {
-    // Both poll at least every 7.5 ms near the end; without an estimate they must do so throughout.
+  it('uses the published estimate: far fewer reads for the same wake-up precision, one load', async () => {
+    // Both poll at least every 7.5 ms near the end; without an estimate they must do so throughout, while
+    // with one they sleep through nearly half the load (in theory ~0.55x the reads; a busy machine that
+    // delivers the go message late to some processes narrows the gap, hence the margin and the long load).
     const precise = { pollMinMs: 7.5, pollMaxMs: 7.5 };
-    const informed = await stampede(await expiredKey(300), 300, precise);
-    const blind = await stampede(`never-loaded:${round++}`, 300, precise);
+    const informed = await stampede(await expiredKey(600), 600, precise);
+    const blind = await stampede(`never-loaded:${round++}`, 600, precise);
     for (const run of [informed, blind]) {
       expect(run.loads).toBe(1);
       expect(run.values).toHaveLength(200);
@@ -92,7 +94,7 @@ describe('cost-aware waiting across processes', () => {
       // At most one waiter per process: its 49 joiners share its flight and never poll.
       expect(run.maxWaitsPerProcess).toBe(1);
     }
-    expect(informed.readsPerWaitedSecond).toBeLessThan(0.75 * blind.readsPerWaitedSecond);
+    expect(informed.readsPerWaitedSecond).toBeLessThan(0.8 * blind.readsPerWaitedSecond);
   });
 
   it.each([150, 450])(
