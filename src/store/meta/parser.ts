@@ -61,6 +61,7 @@ export class ResponseParser {
       }
       if (lf - position > MAX_LINE_BYTES) throw new MetaProtocolError('an answer line too long');
       if (lf === position || chunk[lf - 1] !== CR) throw new MetaProtocolError('a line not ended by CRLF');
+      if (lf - 1 === position) throw new MetaProtocolError('an empty line');
       const line = chunk.toString('latin1', position, lf - 1);
       position = lf + 1;
       const size = valueSize(line);
