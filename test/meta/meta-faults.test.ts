@@ -134,6 +134,29 @@ describe('MetaNode against a fake memcached', () => {
     expect(server?.connections).toBe(1);
   });
 
+  it('answers its callers when the outcome listener throws', async () => {
+    server = await startFakeMemcached(honest);
+    node = new MetaNode({
+      address: server.address,
+      opTimeoutMs: 2000,
+      onOutcome: () => {
+        throw new Error('a faulty listener');
+      },
+    });
+    expect((await Promise.all([node.get('a'), node.get('b')])).map(String)).toEqual(['a', 'b']);
+    expect(server.connections).toBe(1);
+  });
+
+  it('times out a probe behind a slow answer on its own deadline, and keeps the connection', async () => {
+    const meta = await open((command, socket) => {
+      if (command.line === 'stats') return;
+      setTimeout(() => honest(command, socket), 150);
+    }, 2000);
+    const slow = meta.get('slow');
+    await expect(meta.probe(50)).rejects.toBeInstanceOf(StoreTimeoutError);
+    expect((await slow)?.toString()).toBe('slow');
+  });
+
   it('times out a silent server at opTimeoutMs, and fails calls fast during the backoff that follows', async () => {
     const meta = await open(() => {}, 200);
     const started = performance.now();

@@ -273,14 +273,16 @@ export class MetaConnection {
       this.#break(socket, new HungError(`no answer within ${head.timeoutMs} ms`));
       return;
     }
+    const calls = this.#calls;
     let next = head.deadline;
-    for (let i = this.#head + 1; i < this.#calls.length; i++) {
-      const call = this.#calls[i] as Call;
+    for (let i = this.#head + 1; i < calls.length; i++) {
+      const call = calls[i] as Call;
       if (call.done === null) continue;
       if (call.deadline <= now) {
         const done = call.done;
         call.done = null;
         done(new StoreTimeoutError(call.operation, this.#options.id, call.timeoutMs), undefined);
+        if (this.#calls !== calls) return; // the caller closed the connection: nothing left to watch
       } else if (call.deadline < next) {
         next = call.deadline;
       }
