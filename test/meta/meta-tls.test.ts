@@ -102,4 +102,9 @@ describe('MetaNode over TLS', () => {
     await expectClearFailure(tlsToPlain.get('k'));
     await expectClearFailure(open({}).get('k'));
   });
+
+  it('fails with a StoreError, not a throw, when tls.connect refuses the options', async () => {
+    const error = await expectClearFailure(open({ tls: { ca, minVersion: 'TLSv9' as 'TLSv1.3' } }).get('k'));
+    expect(error.cause).toMatchObject({ code: 'ERR_TLS_INVALID_PROTOCOL_VERSION' });
+  });
 });

@@ -29,6 +29,15 @@ export const MORE: unique symbol = Symbol('more lines');
 
 type Done = (error: StoreError | null, result: unknown) => void;
 
+export interface CallOptions {
+  /** False for a classic command (`stats`), which takes no opaque token. Default true. */
+  readonly opaque?: boolean;
+  /** Connect even during the backoff after a failed connection (a probe). Default false. */
+  readonly force?: boolean;
+}
+
+const ORDINARY: CallOptions = {};
+
 interface Call {
   readonly operation: string;
   /** The opaque token sent with a meta command; null for a classic command (`stats`). */
@@ -90,7 +99,7 @@ export class MetaConnection {
     read: AnswerReader<unknown>,
     timeoutMs: number,
     done: Done,
-    options: { opaque?: boolean; force?: boolean } = {},
+    options: CallOptions = ORDINARY,
   ): void {
     if (this.#closed) {
       done(new StoreError(operation, this.#options.id, new Error('the connection is closed')), undefined);
@@ -101,7 +110,13 @@ export class MetaConnection {
         done(this.#errorFor(operation, timeoutMs, this.#lastFailure), undefined);
         return;
       }
-      this.#connect();
+      try {
+        this.#connect();
+      } catch (error) {
+        // tls.connect throws at once on unusable options (a malformed `ca`, say): a failure like any other.
+        done(new StoreError(operation, this.#options.id, error), undefined);
+        return;
+      }
     }
     let opaque: string | null = null;
     let line: string;
