@@ -4,13 +4,13 @@
  */
 import { InvalidOptionError } from './errors.js';
 import { isValidNamespace } from './keys.js';
-import type { FailoverMode } from './safe-mode/failover.js';
+import type { FailoverMode, SafeModeSetting } from './safe-mode/settings.js';
 import { jsonSerializer, type Serializer } from './serializer.js';
 import type { Store } from './store/store.js';
 import { checkObject, integer, number, oneOf, optionalString } from './validation.js';
 import type { AccessRecorder } from './warmup/access-recorder.js';
 
-export type SafeModeSetting = 'always' | 'off' | 'auto';
+export type { SafeModeSetting };
 export type WaitTimeoutPolicy = 'load' | 'stale' | 'throw';
 
 /** A memcached node: `'host:port'` (optionally `'user:pass@host:port'`), or an object with a weight. */

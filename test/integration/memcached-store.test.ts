@@ -1,7 +1,7 @@
 /** The memcached pool against real memcached processes: contract, routing, timeouts, refused connections. */
 import { afterAll, describe, expect, it } from 'vitest';
 import { StoreError, StoreTimeoutError } from '../../src/errors.js';
-import { MemcachedStore } from '../../src/store/memcached-store.js';
+import { MemcachedStore } from '../../src/store/memjs/memcached-store.js';
 import {
   type MemcachedProcess,
   startCluster,

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { type CacheEvents, createCache } from '../../src/index.js';
 import { toStoreKey } from '../../src/keys.js';
-import { MemcachedStore } from '../../src/store/memcached-store.js';
+import { MemcachedStore } from '../../src/store/memjs/memcached-store.js';
 import { concurrencyProbe, sleep } from '../support/deferred.js';
 import {
   type MemcachedProcess,
