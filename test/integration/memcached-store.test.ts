@@ -2,13 +2,14 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { StoreError, StoreTimeoutError } from '../../src/errors.js';
 import { MemcachedStore } from '../../src/store/memjs/memcached-store.js';
+import { CountingStore } from '../support/counting-store.js';
 import {
   type MemcachedProcess,
   startCluster,
   startMemcached,
   stopAllMemcached,
 } from '../support/memcached.js';
-import { describeStoreContract } from '../support/store-contract.js';
+import { describeNodePoolContract, describeStoreContract } from '../support/store-contract.js';
 
 afterAll(stopAllMemcached);
 
@@ -36,6 +37,30 @@ describeStoreContract(
     await Promise.all(three.map((n) => n.close()));
   },
 );
+
+let poolNodes: MemcachedProcess[] = [];
+describeNodePoolContract(
+  'MemcachedStore, three nodes',
+  async () => {
+    poolNodes = await startCluster(3);
+    return pool(poolNodes);
+  },
+  async () => {
+    await Promise.all(poolNodes.map((n) => n.close()));
+  },
+);
+
+// A wrapper keeps both contracts by forwarding call options and `nodePool` (test/support/counting-store.ts).
+let wrappedNodes: MemcachedProcess[] = [];
+const openWrapped = async () => {
+  wrappedNodes = await startCluster(3);
+  return new CountingStore(pool(wrappedNodes));
+};
+const closeWrapped = async () => {
+  await Promise.all(wrappedNodes.map((n) => n.close()));
+};
+describeStoreContract('CountingStore around MemcachedStore', openWrapped, closeWrapped);
+describeNodePoolContract('CountingStore around MemcachedStore', openWrapped, closeWrapped);
 
 describe('MemcachedStore routing and failures', () => {
   it('routes a key by `route` to the node of the route key, and spreads keys over all nodes', async () => {

@@ -2,7 +2,7 @@
  * memjs writes every request to its socket on its own (one syscall each: half the CPU of a hit). Corking
  * the connected socket until the end of this tick sends the requests issued in the same tick in one
  * writev. This reaches into memjs 1.3 internals: `client.servers[0]._socket`, the socket memjs writes a
- * request to synchronously inside the call once connected. test/memjs-cork-canary.test.ts fails if the
+ * request to synchronously inside the call once connected. test/integration/memjs-canary.test.ts fails if the
  * pinned memjs stops working that way. Without a connected socket, nothing happens.
  */
 import type { Socket } from 'node:net';
