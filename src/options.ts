@@ -61,7 +61,11 @@ export interface CacheOptions extends PolicyOptions {
   username?: string;
   /** SASL password passed to every node (memjs). */
   password?: string;
-  /** A ready store instead of memcached, e.g. `new MemoryStore()` for one process or unit tests. */
+  /**
+   * A ready store instead of `servers`: `new MemoryStore()` for one process or unit tests, a
+   * `MemcachedStore` shared by several caches, or your wrapper around one (safe mode keeps working if it
+   * forwards call options and `nodePool`). The cache does not close it: whoever created it does.
+   */
   store?: Store;
   /**
    * Prefix of every key, so several apps can share memcached: `<namespace>:<key>`. Printable ASCII without
@@ -72,7 +76,8 @@ export interface CacheOptions extends PolicyOptions {
    * `'auto'`: a health monitor probes every memcached node and turns safe mode on when one dies, hangs
    * or restarts empty (locks on every miss, failover routing, `maxConcurrentLoads`), off once all have been
    * healthy for `settleMs`. `'always'`: safe mode permanently on. `'off'`: no locks, no monitor, in-process
-   * coalescing only. With a non-memcached `store`, `'auto'` has no nodes to watch and never turns on.
+   * coalescing only. With a `store` that has no `nodePool` (`MemoryStore`), `'auto'` has no nodes to
+   * watch and never turns on.
    * @default 'auto'
    */
   safeMode?: SafeModeSetting;

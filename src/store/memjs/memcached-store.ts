@@ -13,6 +13,11 @@ export interface MemcachedStoreOptions {
   password?: string | undefined;
 }
 
+/**
+ * A pool of memcached nodes: the default store of `createCache({ servers })`. Pass one as `store` to
+ * share it between caches (each routes its own calls; the pool keeps no routing state) and close it
+ * yourself after them. TTLs are in seconds; 0 means no expiry.
+ */
 export class MemcachedStore extends RendezvousPool<MemcachedNode> {
   constructor(options: MemcachedStoreOptions) {
     super(
