@@ -2,6 +2,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { StoreError, StoreTimeoutError } from '../../src/errors.js';
 import { MemcachedStore } from '../../src/store/memjs/memcached-store.js';
+import { RoutedStore } from '../../src/store/routed-store.js';
 import { CountingStore } from '../support/counting-store.js';
 import {
   type MemcachedProcess,
@@ -61,6 +62,24 @@ const closeWrapped = async () => {
 };
 describeStoreContract('CountingStore around MemcachedStore', openWrapped, closeWrapped);
 describeNodePoolContract('CountingStore around MemcachedStore', openWrapped, closeWrapped);
+
+// A cache's view of its store carries the cache's routing on every call; it keeps the contract too, and
+// closes nothing (the pool is closed by whoever created it).
+let routedNodes: MemcachedProcess[] = [];
+let routedPool: MemcachedStore | undefined;
+describeStoreContract(
+  'RoutedStore over MemcachedStore, every key placed home',
+  async () => {
+    routedNodes = await startCluster(3);
+    const inner = pool(routedNodes);
+    routedPool = inner;
+    return new RoutedStore(inner, { pool: inner, place: (_, owner) => inner.home(owner) });
+  },
+  async () => {
+    await routedPool?.close();
+    await Promise.all(routedNodes.map((n) => n.close()));
+  },
+);
 
 describe('MemcachedStore routing and failures', () => {
   it('routes a key by `route` to the node of the route key, and spreads keys over all nodes', async () => {
