@@ -2,8 +2,9 @@ import { InvalidOptionError } from '../errors.js';
 import type { NodePool, PoolRouting } from './node-pool.js';
 
 /**
- * The Store interface: the mechanism under the policy. A store knows nothing of locks, waiters or safe
- * mode; it moves bytes with expiry, and fails with `StoreError` (never hangs: every call is bounded).
+ * The Store interface: the mechanism under the policy. A store knows nothing of locks or waiters, and of
+ * safe mode only the routing a call brings; it moves bytes with expiry, and fails with `StoreError`
+ * (never hangs: every call is bounded).
  *
  * A store that wraps another (metrics, a memory tier in front of memcached...) keeps safe mode working
  * by forwarding two things: every call's `options`, untouched, to the inner store, and `nodePool` (the
