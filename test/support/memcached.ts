@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import tls from 'node:tls';
 import { afterAll, beforeAll } from 'vitest';
 import { findMemcached } from '../../scripts/memcached/ensure.js';
-import { MemcachedStore } from '../../src/store/memcached-store.js';
+import { MemcachedStore } from '../../src/store/memjs/memcached-store.js';
 import { isAlive, track } from './reaper.js';
 
 export interface StartMemcachedOptions {

@@ -6,7 +6,7 @@
  */
 import type { ConnectionOptions } from 'node:tls';
 import { InvalidOptionError, type StoreError } from '../../errors.js';
-import type { NodeIdentity } from '../memcached-node.js';
+import type { NodeIdentity, PoolNode } from '../node-pool.js';
 import { toExptime } from '../store.js';
 import { type AnswerReader, type Cas, type CasOutcome, checkKey, commands, readers } from './codec.js';
 import { MetaConnection, MORE } from './connection.js';
@@ -25,7 +25,7 @@ export interface MetaNodeOptions {
   onOutcome?: ((error: StoreError | null) => void) | undefined;
 }
 
-export class MetaNode {
+export class MetaNode implements PoolNode {
   /** `host:port`: safe to put in events and errors. */
   readonly id: string;
   readonly #connection: MetaConnection;
