@@ -31,6 +31,8 @@ import {
 } from './options.js';
 import { SafeModeController, type SafeModeStatus } from './safe-mode/controller.js';
 import { MemcachedStore } from './store/memjs/memcached-store.js';
+import { MetaStore } from './store/meta/meta-store.js';
+import type { RendezvousPool } from './store/rendezvous-pool.js';
 import type { Store } from './store/store.js';
 import type { Replay } from './warmup/access-recorder.js';
 
@@ -267,15 +269,18 @@ export class Cache {
     this.#events.removeAllListeners();
   }
 
-  /** A memcached pool this cache creates, and so closes. */
-  #openPool(servers: ResolvedCacheOptions['servers']): MemcachedStore {
+  /** A memcached pool this cache creates (on the configured protocol), and so closes. */
+  #openPool(servers: ResolvedCacheOptions['servers']): RendezvousPool {
     const o = this.#options;
-    const pool = new MemcachedStore({
-      servers,
-      opTimeoutMs: o.opTimeoutMs,
-      username: o.username,
-      password: o.password,
-    });
+    const pool =
+      o.protocol === 'meta'
+        ? new MetaStore({ servers, opTimeoutMs: o.opTimeoutMs, tls: o.tls })
+        : new MemcachedStore({
+            servers,
+            opTimeoutMs: o.opTimeoutMs,
+            username: o.username,
+            password: o.password,
+          });
     this.#owned.push(pool);
     return pool;
   }

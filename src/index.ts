@@ -23,6 +23,7 @@ export type { Loader, LoaderContext } from './loader-context.js';
 export type {
   CacheOptions,
   PolicyOptions,
+  Protocol,
   SafeModeSetting,
   ServerSpec,
   WaitTimeoutPolicy,
@@ -34,6 +35,7 @@ export type { FailoverMode } from './safe-mode/settings.js';
 export { jsonSerializer, type Serializer, v8Serializer } from './serializer.js';
 export { MemcachedStore, type MemcachedStoreOptions } from './store/memjs/memcached-store.js';
 export { MemoryStore, type MemoryStoreOptions } from './store/memory-store.js';
+export { MetaStore, type MetaStoreOptions } from './store/meta/meta-store.js';
 export type {
   FailureKind,
   NodeIdentity,
