@@ -1,43 +1,11 @@
 /** The meta node over TLS to memcached started with -Z and a certificate this test makes. */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StoreError, StoreTimeoutError } from '../../src/errors.js';
 import { MetaNode } from '../../src/store/meta/meta-node.js';
 import { type MemcachedProcess, startMemcached, stopAllMemcached } from '../support/memcached.js';
+import { startTlsMemcached, type TlsFixture } from '../support/tls-memcached.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'meta-tls-'));
-
-/** A self-signed certificate for 127.0.0.1 (its own CA): returns the PEM paths. */
-function makeCertificate(name: string): { cert: string; key: string } {
-  const cert = join(dir, `${name}.crt`);
-  const key = join(dir, `${name}.key`);
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-days',
-      '1',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-      '-subj',
-      `/CN=${name}`,
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-    ],
-    { stdio: 'ignore' },
-  );
-  return { cert, key };
-}
-
+let fixture: TlsFixture;
 let server: MemcachedProcess;
 let plain: MemcachedProcess;
 let ca: Buffer;
@@ -50,17 +18,14 @@ const open = (options: Partial<ConstructorParameters<typeof MetaNode>[0]>) => {
 };
 
 beforeAll(async () => {
-  const own = makeCertificate('memcached');
-  const other = makeCertificate('stranger');
-  ca = readFileSync(own.cert);
-  otherCa = readFileSync(other.cert);
-  server = await startMemcached({ extraArgs: ['-Z', '-o', `ssl_chain_cert=${own.cert},ssl_key=${own.key}`] });
+  fixture = await startTlsMemcached();
+  ({ server, ca, otherCa } = fixture);
   plain = await startMemcached();
 });
 afterAll(async () => {
   for (const node of nodes) node.close();
   await stopAllMemcached();
-  rmSync(dir, { recursive: true, force: true });
+  fixture?.cleanup();
 });
 
 /** Rejects with a StoreError that is not a timeout, well before opTimeoutMs (5 s). */
