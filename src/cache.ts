@@ -1,10 +1,10 @@
 /**
  * createCache(): the public face of the read-through policy. It resolves options, builds the store,
- * coalesces calls in-process, and hands misses to the read-through state machine in `lock/`.
+ * coalesces calls in-process, and hands misses to the read-through state machine in `read-through/`.
  */
 
 import { argumentsKey } from './arguments-key.js';
-import { Entries } from './entries.js';
+import { Entries } from './read-through/entries.js';
 import { CacheClosedError, InvalidOptionError, StoreError } from './errors.js';
 import {
   CacheEventEmitter,
@@ -18,9 +18,9 @@ import { type CacheMiddleware, createCacheMiddleware } from './express/middlewar
 import type { ResponseCacheOptions } from './express/options.js';
 import { toStoreKey } from './keys.js';
 import type { Loader } from './loader-context.js';
-import { ReadThrough } from './lock/read-through.js';
+import { ReadThrough } from './read-through/read-through.js';
 import { SafeLock } from './lock/safe-lock.js';
-import { Singleflight } from './lock/singleflight.js';
+import { Singleflight } from './read-through/singleflight.js';
 import {
   type CacheOptions,
   type ResolvedCacheOptions,

@@ -15,13 +15,13 @@
  * before it degrades. Any other failure degrades to loading directly (the caller is still coalesced
  * in-process by the cache): a cache problem never becomes the caller's error.
  */
-import type { Entries, EntryKey } from '../entries.js';
+import type { Entries, EntryKey } from './entries.js';
 import type { Envelope } from '../envelope.js';
 import { StoreError, WaitTimeoutError } from '../errors.js';
 import type { CacheEventEmitter, CacheStats } from '../events.js';
 import { type Loader, LoaderDirectives } from '../loader-context.js';
 import type { ResolvedPolicy } from '../options.js';
-import type { HeldLock, SafeLock } from './safe-lock.js';
+import type { HeldLock, SafeLock } from '../lock/safe-lock.js';
 import { waitForValue } from './waiter.js';
 
 export interface ReadRequest<T> extends EntryKey {

@@ -2,12 +2,12 @@
  * Reading and writing cache entries: envelopes through the serializer, expiry, and the size limit.
  * Store failures surface as StoreError to the policy, which decides what a failure means.
  */
-import { decodeEnvelope, type Envelope, encodeEnvelope } from './envelope.js';
-import { SerializationError, ValueTooLargeError } from './errors.js';
-import type { CacheEventEmitter, CacheStats } from './events.js';
-import type { ResolvedPolicy } from './options.js';
-import type { Serializer } from './serializer.js';
-import type { Store } from './store/store.js';
+import { decodeEnvelope, type Envelope, encodeEnvelope } from '../envelope.js';
+import { SerializationError, ValueTooLargeError } from '../errors.js';
+import type { CacheEventEmitter, CacheStats } from '../events.js';
+import type { ResolvedPolicy } from '../options.js';
+import type { Serializer } from '../serializer.js';
+import type { Store } from '../store/store.js';
 
 /** A key as the caller gave it and as memcached sees it. */
 export interface EntryKey {
