@@ -10,7 +10,7 @@
  *   await recorder.close(); // writes the hotlist one last time
  */
 import { InvalidOptionError } from '../errors.js';
-import type { AccessRecorder, Replay } from './access-recorder.js';
+import type { AccessRecorder, Replay } from '../recorder.js';
 import { rejectUnknownOptions } from './crawler-options.js';
 import { type HotlistEntry, type HotlistError, isPlainJson, type RankedEntry } from './hotlist-format.js';
 import { byImpact } from './hotlist-reader.js';
