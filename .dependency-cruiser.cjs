@@ -34,7 +34,8 @@ module.exports = {
     {
       name: 'store-imports-nothing-above-it',
       severity: 'error',
-      comment: 'store/ (the Store contract, the node-pool seam, the transports) imports only errors, validation and store/.',
+      comment:
+        'store/ (the Store contract, the node-pool seam, the transports) imports only errors, validation and store/.',
       from: { path: '^src/store/' },
       to: { path: '^src/', pathNot: ['^src/store/', '^src/errors\\.ts$', '^src/validation\\.ts$'] },
     },
@@ -42,7 +43,8 @@ module.exports = {
       name: 'safe-mode-knows-only-the-seam',
       // A warning until the node-pool seam (store/node-pool.ts) lands; then an error (issue 10).
       severity: 'warn',
-      comment: 'safe-mode/ reaches the store only through the Store contract and the node-pool seam, never a transport.',
+      comment:
+        'safe-mode/ reaches the store only through the Store contract and the node-pool seam, never a transport.',
       from: { path: '^src/safe-mode/' },
       to: { path: '^src/store/', pathNot: ['^src/store/(store|node-pool)\\.ts$'] },
     },
@@ -74,7 +76,8 @@ module.exports = {
     {
       name: 'only-warmup-names-core-types-directly',
       severity: 'error',
-      comment: 'The other adapters are not re-exported by src/index.ts: they import the public types from it.',
+      comment:
+        'The other adapters are not re-exported by src/index.ts: they import the public types from it.',
       from: { path: '^src/(http|express|prometheus)/' },
       to: { path: WARMUP_TYPE_ONLY },
     },

@@ -36,7 +36,12 @@ export interface CacheEvents {
   /** The lock was released; `held` is false when it had expired or belonged to someone else by then. */
   'lock:released': KeyEvent & { held: boolean };
   /** A waiter finished: the value appeared, the lock vanished, or the budget ran out. */
-  'wait:done': KeyEvent & { waitedMs: number; outcome: 'value' | 'lock-gone' | 'timeout' };
+  'wait:done': KeyEvent & {
+    waitedMs: number;
+    outcome: 'value' | 'lock-gone' | 'timeout';
+    /** memcached reads the waiter made (data key and lock key). */
+    reads: number;
+  };
   /** A waiter spent `waitTimeoutMs`; `policy` is the `onWaitTimeout` it applies. */
   'wait:timeout': KeyEvent & { waitedMs: number; policy: 'load' | 'stale' | 'throw' };
   /** A background refresh (grace or early refresh) ran or failed; it never rejects anywhere else. */

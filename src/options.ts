@@ -108,9 +108,15 @@ export interface CacheOptions extends PolicyOptions {
    * to one second more: memcached counts expiry in whole seconds of its own clock). @default 10
    */
   lockTtl?: number;
-  /** First poll delay of a waiter, in ms; it grows by `pollFactor` with jitter. @default 5 */
+  /**
+   * First poll delay of a waiter that has no estimate of the load, in ms; it grows by `pollFactor` with
+   * jitter. @default 5
+   */
   pollMinMs?: number;
-  /** Longest poll delay of a waiter, in ms: bounds how late a waiter sees a value. @default 40 */
+  /**
+   * Longest poll delay of a waiter, in ms: bounds how late a waiter without an estimate sees a value, and
+   * how often a waiter re-reads the lock. @default 40
+   */
   pollMaxMs?: number;
   /** Growth factor of the poll delay. @default 1.5 */
   pollFactor?: number;

@@ -4,7 +4,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
+import { memcachedStats } from '../../test/support/memcached.js';
 import { spawnWorkers, type WorkerGroup, type WorkerMessage } from '../../test/support/workers.js';
+import { envelope, keys, library } from './library.js';
 import { EXIT_MESSAGE, type RoundPayload, type RoundReport, type Strategy } from './protocol.js';
 import { median, summarize } from './stats.js';
 
@@ -33,15 +35,40 @@ export interface RoundResult {
   releaseSkewMs: number;
   /** `cache.stats()` differences summed over the processes. */
   stats?: Record<string, number>;
+  /** The cost recorded with the expired entry the round started from; null: no entry (never loaded). */
+  previousCostMs: number | null;
+  /** Cross-process waits (one per waiting process), the reads they made, and their summed duration. */
+  waits: number;
+  waitReads: number;
+  waitedMs: number;
+  /** Reads per wait (NaN when the code under test does not report them). */
+  readsPerWaiter: number;
+  /** Reads per second spent waiting, summed over the waiters. */
+  readsPerWaitedSecond: number;
+  /** `get`s the memcached nodes served during the round (all clients; `stats cmd_get` before and after). */
+  nodeGets: number;
+}
+
+/** How a round starts: the key never loaded, or expired with a known previous cost. */
+export interface RoundOptions {
+  /** Store an expired entry whose recorded loader cost is this, before the round. */
+  previousCostMs?: number;
 }
 
 export class ColdKeyBench {
   readonly #group: WorkerGroup;
+  readonly #servers: readonly string[];
+  readonly #seeder: InstanceType<typeof library.MemcachedStore>;
   readonly #runId = randomBytes(4).toString('hex');
   #rounds = 0;
 
-  private constructor(group: WorkerGroup) {
+  private constructor(group: WorkerGroup, servers: readonly string[]) {
     this.#group = group;
+    this.#servers = servers;
+    this.#seeder = new library.MemcachedStore({
+      servers: servers.map((address) => ({ address, weight: 1 })),
+      opTimeoutMs: 1000,
+    });
   }
 
   /** Spawns `processes` workers connected to `servers` and waits until each is ready. */
@@ -51,7 +78,7 @@ export class ColdKeyBench {
       env: { BENCH_SERVERS: servers.join(',') },
       readyTimeoutMs: 30_000,
     });
-    return new ColdKeyBench(group);
+    return new ColdKeyBench(group, servers);
   }
 
   get processes(): number {
@@ -59,13 +86,45 @@ export class ColdKeyBench {
   }
 
   /** Runs one round on a fresh key and aggregates what the workers report. */
-  async round(strategy: Strategy, callers: number, loaderMs: number, label: string): Promise<RoundResult> {
+  async round(
+    strategy: Strategy,
+    callers: number,
+    loaderMs: number,
+    label: string,
+    options: RoundOptions = {},
+  ): Promise<RoundResult> {
     const id = `${this.#runId}-${++this.#rounds}`;
     const key = `bench:${label}:${this.#runId}:${strategy}:${this.#rounds}`;
+    const previousCostMs = options.previousCostMs ?? null;
+    if (previousCostMs !== null) await this.#seedExpired(key, previousCostMs);
     const payload: RoundPayload = { id, strategy, key, callers, loaderMs };
+    const getsBefore = await this.#nodeGets();
     const reports = this.#collect(id);
     this.#group.go(payload);
-    return aggregate(strategy, key, callers, await reports);
+    const collected = await reports;
+    const nodeGets = (await this.#nodeGets()) - getsBefore;
+    return aggregate(strategy, key, callers, collected, previousCostMs, nodeGets);
+  }
+
+  /** An entry past every window (so a miss) that still records what its load cost: a key that expired. */
+  async #seedExpired(key: string, costMs: number): Promise<void> {
+    const bytes = envelope.encodeEnvelope(
+      { value: { key, by: 0, body: 'expired' }, freshUntil: Date.now() - 60_000, costMs },
+      library.jsonSerializer,
+    );
+    await this.#seeder.set(keys.toStoreKey('', key), bytes, 300);
+  }
+
+  async #nodeGets(): Promise<number> {
+    const counts = await Promise.all(
+      this.#servers.map((a) =>
+        memcachedStats(a.replace(/^[^@]*@/, '')).then(
+          (s) => Number(s.cmd_get),
+          () => Number.NaN,
+        ),
+      ),
+    );
+    return counts.reduce((sum, n) => sum + n, 0);
   }
 
   /** Asks the workers to close their clients and exit; kills them if they do not. */
@@ -77,6 +136,7 @@ export class ColdKeyBench {
       // done() already killed the stragglers; close() below is idempotent.
     }
     await this.#group.close();
+    await this.#seeder.close();
   }
 
   /** Every worker's report for round `id`; rejects at once when a worker reports a crash. */
@@ -98,7 +158,14 @@ export class ColdKeyBench {
   }
 }
 
-function aggregate(strategy: Strategy, key: string, callers: number, reports: RoundReport[]): RoundResult {
+function aggregate(
+  strategy: Strategy,
+  key: string,
+  callers: number,
+  reports: RoundReport[],
+  previousCostMs: number | null,
+  nodeGets: number,
+): RoundResult {
   const latencies = reports.flatMap((r) => r.latencies);
   const loaderMs = median(reports.flatMap((r) => r.loaderDurations));
   const latency = summarize(latencies);
@@ -108,6 +175,11 @@ function aggregate(strategy: Strategy, key: string, callers: number, reports: Ro
     for (const [name, value] of Object.entries(r.stats ?? {})) stats[name] = (stats[name] ?? 0) + value;
   }
   const firstError = reports.find((r) => r.firstError)?.firstError;
+  const sum = (pick: (r: RoundReport) => number | null) =>
+    reports.reduce((total, r) => total + (pick(r) ?? Number.NaN), 0);
+  const waits = sum((r) => r.waits);
+  const waitReads = sum((r) => r.waitReads); // null (NaN over IPC) from code that does not count them
+  const waitedMs = sum((r) => r.waitedMs);
   return {
     strategy,
     key,
@@ -123,5 +195,12 @@ function aggregate(strategy: Strategy, key: string, callers: number, reports: Ro
     ...(firstError === undefined ? {} : { firstError }),
     releaseSkewMs: Math.max(...walls) - Math.min(...walls),
     ...(strategy === 'plain' ? {} : { stats }),
+    previousCostMs,
+    waits,
+    waitReads,
+    waitedMs,
+    readsPerWaiter: waits > 0 ? waitReads / waits : 0,
+    readsPerWaitedSecond: waitedMs > 0 ? waitReads / (waitedMs / 1000) : 0,
+    nodeGets,
   };
 }

@@ -2,6 +2,8 @@
  * The library as users run it: the tsc build in dist/ (`npm run bench` builds it first), typed by src/
  * so type-checking does not need a build.
  */
+
+import type * as Envelope from '../../src/envelope.js';
 import type * as Library from '../../src/index.js';
 import type * as Keys from '../../src/keys.js';
 
@@ -17,3 +19,4 @@ async function load<T>(path: string): Promise<T> {
 
 export const library = await load<typeof Library>('index.js');
 export const keys = await load<typeof Keys>('keys.js');
+export const envelope = await load<typeof Envelope>('envelope.js');

@@ -38,6 +38,10 @@ export interface RoundReport {
   goWallMs: number;
   /** Difference of `cache.stats()` across the round (not for `plain`). */
   stats?: Record<string, number>;
+  /** Cross-process waits in this worker (`wait:done` events), their memcached reads and their total ms. */
+  waits: number;
+  waitReads: number;
+  waitedMs: number;
 }
 
 /** Parent -> worker: close the clients and exit. */

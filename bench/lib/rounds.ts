@@ -15,6 +15,10 @@ export interface StrategySummary {
   overheadMs: number;
   errors: number;
   wrongValues: number;
+  /** Medians of the rounds' reads per waiting process, reads per waited second, and node gets. */
+  readsPerWaiter: number;
+  readsPerWaitedSecond: number;
+  nodeGets: number;
 }
 
 /** Per-strategy medians of the round values (loads also as a max: one bad round must show). */
@@ -32,6 +36,9 @@ export function summarizeRounds(strategy: Strategy, rounds: readonly RoundResult
     overheadMs: of((r) => r.overheadMs),
     errors: rounds.reduce((sum, r) => sum + r.errors, 0),
     wrongValues: rounds.reduce((sum, r) => sum + r.wrongValues, 0),
+    readsPerWaiter: of((r) => r.readsPerWaiter),
+    readsPerWaitedSecond: of((r) => r.readsPerWaitedSecond),
+    nodeGets: of((r) => r.nodeGets),
   };
 }
 
@@ -43,6 +50,8 @@ export function summaryForJson(s: StrategySummary): Record<string, unknown> {
     p99: round(s.p99),
     loaderMs: round(s.loaderMs),
     overheadMs: round(s.overheadMs),
+    readsPerWaiter: round(s.readsPerWaiter),
+    readsPerWaitedSecond: round(s.readsPerWaitedSecond),
   };
 }
 
@@ -53,5 +62,7 @@ export function roundForJson(r: RoundResult): Record<string, unknown> {
     loaderMs: round(r.loaderMs),
     overheadMs: round(r.overheadMs),
     releaseSkewMs: round(r.releaseSkewMs),
+    readsPerWaiter: round(r.readsPerWaiter),
+    readsPerWaitedSecond: round(r.readsPerWaitedSecond),
   };
 }

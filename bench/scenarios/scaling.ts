@@ -3,6 +3,7 @@
  * so the load count must stay at 1 however many processes pile on.
  */
 import { ColdKeyBench, type RoundResult } from '../lib/cold-key.js';
+import { KNOWN_COST, type Line, NO_PREVIOUS_COST } from '../lib/lines.js';
 import { count, ms, ratio } from '../lib/report.js';
 import { roundForJson, summarizeRounds, summaryForJson } from '../lib/rounds.js';
 import type { Scenario, ScenarioContext, ScenarioResult } from './scenario.js';
@@ -10,6 +11,8 @@ import type { Scenario, ScenarioContext, ScenarioResult } from './scenario.js';
 const PROCESS_COUNTS = [1, 2, 4, 8] as const;
 const CALLERS = 25;
 const LOADER_MS = 200;
+const OVERHEAD_TARGET_MS = 10;
+const LINES: readonly Line[] = [KNOWN_COST, NO_PREVIOUS_COST];
 
 export const scaling: Scenario = {
   name: 'scaling',
@@ -24,27 +27,41 @@ export const scaling: Scenario = {
       warmupRounds: 1,
       strategy: 'stampede-guard',
     };
-    const rows: Array<{ processes: number; rounds: RoundResult[] }> = [];
+    const rows: Array<{ processes: number; line: Line; rounds: RoundResult[] }> = [];
     for (const processes of PROCESS_COUNTS) {
       const bench = await ColdKeyBench.start(processes, ctx.servers);
-      const measured: RoundResult[] = [];
+      const measured = new Map<Line, RoundResult[]>(LINES.map((line) => [line, []]));
       try {
         for (let r = 0; r <= rounds; r++) {
-          const result = await bench.round('stampede-guard', CALLERS, LOADER_MS, 'scaling');
-          if (r > 0) measured.push(result); // round 0 warms up
+          for (const line of LINES) {
+            const loaderMs = line.loaderMs(LOADER_MS, Math.max(r, 1));
+            const result = await bench.round(
+              'stampede-guard',
+              CALLERS,
+              loaderMs,
+              'scaling',
+              line.options(LOADER_MS),
+            );
+            if (r > 0) measured.get(line)?.push(result); // round 0 warms up
+          }
         }
       } finally {
         await bench.close();
       }
-      ctx.log(`  ${processes} processes: loads ${measured.map((m) => m.loads).join(', ')}`);
-      rows.push({ processes, rounds: measured });
+      for (const line of LINES) {
+        const results = measured.get(line) ?? [];
+        ctx.log(`  ${processes} processes, ${line.label}: loads ${results.map((m) => m.loads).join(', ')}`);
+        rows.push({ processes, line, rounds: results });
+      }
     }
 
     const summaries = rows.map((row) => ({
       processes: row.processes,
+      line: row.line,
       ...summarizeRounds('stampede-guard', row.rounds),
     }));
-    const single = summaries[0];
+    const single = (line: Line) => summaries.find((s) => s.processes === 1 && s.line === line);
+    const eight = summaries.filter((s) => s.processes === 8);
     const allRounds = rows.flatMap((row) => row.rounds);
     return {
       name: 'scaling',
@@ -54,6 +71,7 @@ export const scaling: Scenario = {
         {
           headers: [
             'processes',
+            'previous cost',
             'callers',
             'loads',
             'loads max',
@@ -61,17 +79,24 @@ export const scaling: Scenario = {
             'p99 ms',
             'p99 - loader',
             'p99 / 1-process p99',
+            'reads / waiter',
+            'reads / waited s',
+            'node gets',
             'errors',
           ],
           rows: summaries.map((s) => [
             String(s.processes),
+            s.line === KNOWN_COST ? `${LOADER_MS} ms` : 'none',
             String(s.processes * CALLERS),
             count(s.loadsMedian),
             String(s.loadsMax),
             ms(s.p50),
             ms(s.p99),
             ms(s.overheadMs),
-            ratio(s.p99 / (single?.p99 ?? Number.NaN)),
+            ratio(s.p99 / (single(s.line)?.p99 ?? Number.NaN)),
+            ms(s.readsPerWaiter),
+            ms(s.readsPerWaitedSecond),
+            count(s.nodeGets),
             String(s.errors + s.wrongValues),
           ]),
         },
@@ -84,6 +109,11 @@ export const scaling: Scenario = {
             .map((row) => `${row.processes}p: ${row.rounds.map((r) => r.loads).join('/')}`)
             .join(', '),
         },
+        ...eight.map((s) => ({
+          description: `8 processes, ${s.line.label}: waiter p99 within ${OVERHEAD_TARGET_MS} ms of the loader time`,
+          pass: s.overheadMs <= OVERHEAD_TARGET_MS,
+          actual: `p99 - loader = ${ms(s.overheadMs)} ms, ${ms(s.readsPerWaiter)} reads per waiter (median of rounds)`,
+        })),
       ],
       notes: [
         'With 1 process there are no cross-process waiters: p99 is the loader plus in-process coalescing.',
@@ -91,6 +121,7 @@ export const scaling: Scenario = {
       ],
       data: rows.map((row, i) => ({
         processes: row.processes,
+        line: row.line.label,
         summary: summaries[i] ? summaryForJson(summaries[i]) : undefined,
         rounds: row.rounds.map(roundForJson),
       })),

@@ -36,6 +36,13 @@ interface Row {
 
 let loads = 0;
 let loaderDurations: number[] = [];
+const waiting = { waits: 0, waitReads: 0, waitedMs: 0 };
+caches['stampede-guard'].on('wait:done', (e) => {
+  waiting.waits++;
+  // 0.1 reported no reads: the same-run baseline on the old code shows "-" for them.
+  waiting.waitReads += (e as { reads?: number }).reads ?? Number.NaN;
+  waiting.waitedMs += e.waitedMs;
+});
 
 /** The simulated database: sleeps, counts its calls, returns a small row naming the key. */
 function databaseLoader(key: string, loaderMs: number): () => Promise<Row> {
@@ -79,6 +86,7 @@ onGo(async (raw) => {
   const round = raw as RoundPayload;
   loads = 0;
   loaderDurations = [];
+  Object.assign(waiting, { waits: 0, waitReads: 0, waitedMs: 0 });
   const cache = round.strategy === 'plain' ? undefined : caches[round.strategy];
   const before = cache?.stats();
   const read = reader(round.strategy);
@@ -111,6 +119,7 @@ onGo(async (raw) => {
     errors,
     wrongValues,
     goWallMs,
+    ...waiting,
     ...(firstError === undefined ? {} : { firstError }),
     ...(cache && before ? { stats: statsDiff(before, cache.stats()) } : {}),
   };

@@ -1,7 +1,8 @@
 /**
  * The cross-process `safe-<key>` lock: memcached `add` (atomic: exactly one contender stores it) with a
  * token unique to this process and call, a TTL so a crashed holder loses it, a heartbeat so a slow but
- * alive holder keeps it, and a release that deletes only a lock that still carries our token.
+ * alive holder keeps it, and a release that deletes only a lock that still carries our token. The lock's
+ * value also says how long the holder expects its load to take (lock-value.ts), for the waiters.
  *
  * memjs has no CAS, so the owner checks are get-then-act: a lock that expires in the instant between our
  * get and our delete could be another worker's. The heartbeat keeps a live holder's lock far from expiry,
@@ -11,6 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { lockKeyOf } from '../keys.js';
 import type { Store } from '../store/store.js';
+import { decodeLockValue, encodeLockValue, type LockValue } from './lock-value.js';
 
 const PROCESS_TOKEN = `${hostname()}/${process.pid}/${randomBytes(6).toString('hex')}`;
 let callCounter = 0;
@@ -25,28 +27,33 @@ export class SafeLock {
     this.#lockTtl = lockTtl;
   }
 
-  /** Tries once to take the lock of `storeKey`. Resolves a held lock, or null when another holds it. */
-  async tryAcquire(storeKey: string): Promise<HeldLock | null> {
+  /**
+   * Tries once to take the lock of `storeKey`, publishing `estimateMs` (what the load cost last time, if
+   * known) to the waiters. Resolves a held lock, or null when another holds it.
+   */
+  async tryAcquire(storeKey: string, estimateMs: number | null = null): Promise<HeldLock | null> {
     callCounter = (callCounter + 1) % Number.MAX_SAFE_INTEGER;
-    const token = Buffer.from(`${PROCESS_TOKEN}/${callCounter}`);
-    const won = await this.#store.add(lockKeyOf(storeKey), token, this.#lockTtl, { route: storeKey });
+    const token = `${PROCESS_TOKEN}/${callCounter}`;
+    const value = encodeLockValue({ token, estimateMs, startedAtMs: Date.now() });
+    const won = await this.#store.add(lockKeyOf(storeKey), value, this.#lockTtl, { route: storeKey });
     return won ? new HeldLock(this.#store, storeKey, token, this.#lockTtl) : null;
   }
 
-  /** Whether anyone holds the lock of `storeKey` now. */
-  async isHeld(storeKey: string): Promise<boolean> {
-    return (await this.#store.get(lockKeyOf(storeKey), { route: storeKey })) !== null;
+  /** The lock of `storeKey` as its holder wrote it, or null when nobody holds it. */
+  async read(storeKey: string): Promise<LockValue | null> {
+    const bytes = await this.#store.get(lockKeyOf(storeKey), { route: storeKey });
+    return bytes && decodeLockValue(bytes);
   }
 }
 
 export class HeldLock {
   readonly #store: Store;
   readonly #storeKey: string;
-  readonly #token: Buffer;
+  readonly #token: string;
   readonly #lockTtl: number;
   #heartbeat: NodeJS.Timeout | undefined;
 
-  constructor(store: Store, storeKey: string, token: Buffer, lockTtl: number) {
+  constructor(store: Store, storeKey: string, token: string, lockTtl: number) {
     this.#store = store;
     this.#storeKey = storeKey;
     this.#token = token;
@@ -88,7 +95,7 @@ export class HeldLock {
 
   async #isOurs(): Promise<boolean> {
     const current = await this.#store.get(lockKeyOf(this.#storeKey), { route: this.#storeKey });
-    return current?.equals(this.#token) === true;
+    return current !== null && decodeLockValue(current).token === this.#token;
   }
 
   #stopHeartbeat(): void {

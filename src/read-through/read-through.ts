@@ -5,7 +5,7 @@
  *        ─ stale, in grace ─▶ one background refresh cluster-wide ▶ stale value now
  *        ─ miss ─ no locking ───────────────────────────────────▶ load, store
  *               ─ locking ─ add safe-<key> ─ won ─▶ read again ─▶ load, store, release
- *                                          ─ lost ─▶ wait ─ value ─────▶ value
+ *                                          ─ lost ─▶ wait ─ value ─────▶ value  (wait: waiter.ts)
  *                                                         ─ lock gone ─▶ try the lock again
  *                                                         ─ budget spent ▶ onWaitTimeout
  *
@@ -23,8 +23,10 @@ import { type Loader, LoaderDirectives } from '../loader-context.js';
 import type { HeldLock, SafeLock } from '../lock/safe-lock.js';
 import type { ResolvedPolicy } from '../options.js';
 import { type AnswerSource, NO_STALE_WINDOW } from './answer.js';
+import { CostMemory } from './cost-memory.js';
 import type { Entries, EntryKey } from './entries.js';
-import { waitForValue } from './waiter.js';
+import type { PollTiming } from './wait-schedule.js';
+import { type WaitOutcome, waitForValue } from './waiter.js';
 
 export interface ReadRequest<T> extends EntryKey {
   loader: Loader<T>;
@@ -39,7 +41,7 @@ export interface ReadThroughDeps {
   lock: SafeLock;
   events: CacheEventEmitter;
   stats: CacheStats;
-  poll: { minMs: number; maxMs: number; factor: number };
+  poll: PollTiming;
   /** Whether a miss takes the `safe-` lock (safe mode, or the call asked for it). */
   shouldLock(policy: ResolvedPolicy): boolean;
   /** Runs a loader call, under the safe-mode cap on concurrent loads when it applies (queued at most `maxWaitMs`). */
@@ -59,6 +61,8 @@ export class ReadThrough {
   readonly #refreshing = new Map<string, Promise<void>>();
   /** Writes left running after the caller was served (degraded mode). */
   readonly #pendingWrites = new Set<Promise<unknown>>();
+  /** Last known load cost per key: what a lock holder publishes when the expired entry is gone. */
+  readonly #costs = new CostMemory();
 
   constructor(deps: ReadThroughDeps) {
     this.#deps = deps;
@@ -130,11 +134,13 @@ export class ReadThrough {
     const deadline = started + req.policy.waitTimeoutMs;
     // Any entry newer than the one we saw is the answer we wait for.
     const accept = (e: Envelope) => seen === null || e.freshUntil > seen.freshUntil;
+    // What the waiters are told to expect: the cost recorded with the expired entry, else what we learned.
+    const estimateMs = seen && seen.costMs > 0 ? seen.costMs : this.#costs.get(req.storeKey);
 
     for (;;) {
       let held: HeldLock | null;
       try {
-        held = await lock.tryAcquire(req.storeKey);
+        held = await lock.tryAcquire(req.storeKey, estimateMs);
       } catch (error) {
         return this.#recover(req, error, stale, retries, started);
       }
@@ -143,23 +149,31 @@ export class ReadThrough {
       stats.locksBusy++;
       events.emit('lock:busy', { key: req.key });
       const remaining = deadline - Date.now();
-      let outcome: Awaited<ReturnType<typeof waitForValue>> = { kind: 'timeout' };
+      let outcome: WaitOutcome = { kind: 'timeout', reads: 0 };
       if (remaining > 0) {
         stats.waits++;
         try {
           outcome = await waitForValue({
             read: () => this.#deps.entries.read(req),
-            lockHeld: () => lock.isHeld(req.storeKey),
+            readLock: () => lock.read(req.storeKey),
             accept,
             budgetMs: remaining,
-            ...this.#deps.poll,
+            poll: this.#deps.poll,
           });
         } catch (error) {
           return this.#recover(req, error, stale, retries, started);
         }
       }
-      events.emit('wait:done', { key: req.key, waitedMs: Date.now() - started, outcome: outcome.kind });
-      if (outcome.kind === 'value') return waited(req, outcome.envelope);
+      events.emit('wait:done', {
+        key: req.key,
+        waitedMs: Date.now() - started,
+        outcome: outcome.kind,
+        reads: outcome.reads,
+      });
+      if (outcome.kind === 'value') {
+        this.#costs.learn(req.storeKey, outcome.envelope.costMs);
+        return waited(req, outcome.envelope);
+      }
       if (outcome.kind === 'lock-gone' && Date.now() < deadline) continue;
       return this.#onWaitTimeout(req, stale, Date.now() - started);
     }
@@ -243,6 +257,7 @@ export class ReadThrough {
         req.freshUntil = undefined; // until it is stored
       }
       events.emit('load', { key: req.key, durationMs: costMs, background });
+      this.#costs.learn(req.storeKey, costMs);
       this.#deps.observeCost?.(req.key, costMs);
       return { value, store: directives.store, ttl: directives.ttl, noStale: !directives.stale, costMs };
     } catch (error) {
@@ -297,7 +312,7 @@ export class ReadThrough {
   }
 
   async #refresh<T>(req: ReadRequest<T>, seen: Envelope): Promise<void> {
-    const held = await this.#deps.lock.tryAcquire(req.storeKey);
+    const held = await this.#deps.lock.tryAcquire(req.storeKey, seen.costMs > 0 ? seen.costMs : null);
     if (!held) return;
     try {
       const again = await this.#deps.entries.read(req);

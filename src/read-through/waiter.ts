@@ -1,56 +1,79 @@
 /**
- * The waiter: a worker that lost the lock polls for the value with capped, jittered exponential backoff
- * (p-retry), each poll bounded by the store's own timeout, until the value appears, the lock vanishes
- * (its holder failed: try to take it), or the wait budget is spent.
+ * The waiter: a worker that lost the lock reads the holder's estimate from the lock, sleeps through most
+ * of the load, polls fast around the expected finish, and falls back to capped backoff when nothing is
+ * known or the expectation passed (the schedule: wait-schedule.ts). It ends when the value appears, the
+ * lock vanishes (its holder failed: try to take it), or the wait budget is spent.
+ *
+ * Reads: the data key on every poll; the lock key at first sight (the estimate) and then at most once per
+ * `pollMaxMs`, which is how fast 0.1 noticed a vanished lock, so fast polls cost one get, not two.
+ *
+ * A loop of its own rather than p-retry (0.1's engine): p-retry derives each delay from the attempt number
+ * alone and has no hook to choose it, and the schedule here depends on the estimate and the elapsed time.
  */
-import pRetry, { AbortError } from 'p-retry';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Envelope } from '../envelope.js';
+import { type Expectation, expectedFinish, type LockValue } from '../lock/lock-value.js';
+import { nextPoll, type PollTiming } from './wait-schedule.js';
 
-export type WaitOutcome = { kind: 'value'; envelope: Envelope } | { kind: 'lock-gone' } | { kind: 'timeout' };
+export type WaitOutcome =
+  | { kind: 'value'; envelope: Envelope; reads: number }
+  | { kind: 'lock-gone'; reads: number }
+  | { kind: 'timeout'; reads: number };
 
 export interface WaitOptions {
   /** Reads the entry; a store error ends the wait with that error. */
   read(): Promise<Envelope | null>;
-  /** Whether the lock is still held. */
-  lockHeld(): Promise<boolean>;
+  /** Reads the lock: null when nobody holds it. A store error ends the wait with that error. */
+  readLock(): Promise<LockValue | null>;
   /** Whether an entry read is the one we wait for (newer than the stale one we started with). */
   accept(envelope: Envelope): boolean;
   budgetMs: number;
-  minMs: number;
-  maxMs: number;
-  factor: number;
+  poll: PollTiming;
 }
 
-class NotYet extends Error {}
-class LockGone extends Error {}
-
 export async function waitForValue(options: WaitOptions): Promise<WaitOutcome> {
-  try {
-    const envelope = await pRetry(
-      async () => {
-        const found = await options.read().catch(abort);
-        if (found && options.accept(found)) return found;
-        if (!(await options.lockHeld().catch(abort))) throw new AbortError(new LockGone());
-        throw new NotYet();
-      },
-      {
-        retries: Number.POSITIVE_INFINITY,
-        minTimeout: options.minMs,
-        maxTimeout: options.maxMs,
-        factor: options.factor,
-        randomize: true,
-        maxRetryTime: options.budgetMs,
-      },
-    );
-    return { kind: 'value', envelope };
-  } catch (error) {
-    if (error instanceof NotYet) return { kind: 'timeout' };
-    if (error instanceof LockGone) return { kind: 'lock-gone' };
-    throw error;
+  const { poll } = options;
+  const started = performance.now();
+  const elapsed = () => performance.now() - started;
+  let reads = 1;
+  let lock = await options.readLock();
+  if (!lock) return { kind: 'lock-gone', reads };
+  let expectation = at(0, expectedFinish(lock, Date.now()));
+  let lockReadAt = 0;
+  let backoffPolls = 0;
+
+  for (;;) {
+    const remainingMs = options.budgetMs - elapsed();
+    if (remainingMs <= 0) return { kind: 'timeout', reads };
+    const next = nextPoll({
+      expectation,
+      elapsedMs: elapsed(),
+      remainingMs,
+      backoffPolls,
+      poll,
+      random: Math.random(),
+    });
+    if (next.phase === 'backoff') backoffPolls++;
+    await sleep(next.delayMs);
+
+    reads++;
+    const found = await options.read();
+    if (found && options.accept(found)) return { kind: 'value', envelope: found, reads };
+    if (elapsed() - lockReadAt < poll.maxMs) continue;
+    reads++;
+    lockReadAt = elapsed();
+    const current = await options.readLock();
+    if (!current) return { kind: 'lock-gone', reads };
+    if (current.token !== lock.token) {
+      // Another holder took over (the first one's lock expired): its load starts now.
+      lock = current;
+      expectation = at(lockReadAt, expectedFinish(current, Date.now()));
+      backoffPolls = 0;
+    }
   }
 }
 
-// Store errors must end the wait at once (p-retry would otherwise retry them like "not yet").
-function abort(error: unknown): never {
-  throw new AbortError(error instanceof Error ? error : new Error(String(error)));
+/** An expectation read `sinceStartMs` into the wait, made relative to the wait's start. */
+function at(sinceStartMs: number, expectation: Expectation | null): Expectation | null {
+  return expectation && { ...expectation, finishInMs: expectation.finishInMs + sinceStartMs };
 }
