@@ -50,10 +50,11 @@ export interface WrapOptions extends PolicyOptions {
   /** Take the `safe-` lock on a miss even when safe mode is off. @default false */
   lock?: boolean;
   /**
-   * How a warmup can reproduce this call, handed to the cache's `recorder` with the request: call a
-   * named `cached()` function again, or fetch a URL. `cached()` and the HTTP middleware set it for their
-   * calls; set it on a `wrap()` call of your own (an adapter for another framework) to have its key warmed.
-   * @default none: the key is counted but cannot be replayed
+   * `wrap()` only: how a warmup can reproduce this call, handed to the cache's `recorder` with the
+   * request (`{ kind: 'loader', name, args }` or `{ kind: 'url', url }`). `cached()` functions and the
+   * HTTP middleware describe their own calls; set it on your `wrap()` calls (an adapter for another
+   * framework) to have their keys warmed.
+   * @default none (the key is counted, not replayable)
    */
   replay?: Replay;
 }
