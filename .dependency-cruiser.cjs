@@ -40,13 +40,12 @@ module.exports = {
       to: { path: '^src/', pathNot: ['^src/store/', '^src/errors\\.ts$', '^src/validation\\.ts$'] },
     },
     {
-      name: 'safe-mode-knows-only-the-seam',
-      // A warning until the node-pool seam (store/node-pool.ts) lands; then an error (issue 10).
-      severity: 'warn',
+      name: 'safe-mode-knows-no-transport',
+      severity: 'error',
       comment:
-        'safe-mode/ reaches the store only through the Store contract and the node-pool seam, never a transport.',
+        'safe-mode/ reaches the store through the seam (store.ts, node-pool.ts, failures.ts, routed-store.ts), never a transport (store/memjs/, memory-store.ts).',
       from: { path: '^src/safe-mode/' },
-      to: { path: '^src/store/', pathNot: ['^src/store/(store|node-pool)\\.ts$'] },
+      to: { path: '^src/store/(memjs/|memory-store\\.ts$)' },
     },
     {
       name: 'core-imports-no-adapter',

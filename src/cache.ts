@@ -31,7 +31,7 @@ import { type ReadRequest, ReadThrough } from './read-through/read-through.js';
 import { Singleflight } from './read-through/singleflight.js';
 import type { Replay } from './recorder.js';
 import { SafeModeController, type SafeModeStatus } from './safe-mode/controller.js';
-import { MemcachedStore } from './store/memcached-store.js';
+import { MemcachedStore } from './store/memjs/memcached-store.js';
 import type { Store } from './store/store.js';
 
 export interface CachedOptions<A extends unknown[]> extends Omit<WrapOptions, 'replay'> {
@@ -56,24 +56,23 @@ export class Cache {
   readonly #flights = new Singleflight<unknown, ReadRequest<unknown>>();
   readonly #readThrough: ReadThrough;
   readonly #safeMode: SafeModeController;
+  /** The stores this cache created (not a `store` passed in): `close()` closes these and only these. */
+  readonly #owned: Store[] = [];
   #closed = false;
   #closing: Promise<void> | undefined;
 
   constructor(options: CacheOptions = {}) {
     this.#options = resolveCacheOptions(options);
     const o = this.#options;
-    this.#store =
-      o.store ??
-      new MemcachedStore({
-        servers: o.servers,
-        opTimeoutMs: o.opTimeoutMs,
-        username: o.username,
-        password: o.password,
-      });
+    // Wired here, once: the store, the gutter pool, and safe mode's view of the store (its routing).
+    const store = o.store ?? this.#openPool(o.servers);
+    const nodePool = o.safeMode === 'off' ? undefined : store.nodePool;
+    const gutter = nodePool && o.failover === 'gutter' ? this.#openPool(o.gutterServers) : undefined;
+    const safeMode = new SafeModeController(o, nodePool, gutter, this.#events);
+    this.#safeMode = safeMode;
+    this.#store = safeMode.route(store);
     this.#entries = new Entries(this.#store, o.serializer, o.maxValueBytes, this.#events, this.#stats);
     const lock = new SafeLock(this.#store, o.lockTtl);
-    const safeMode = new SafeModeController(o, this.#store, this.#events);
-    this.#safeMode = safeMode;
     this.#readThrough = new ReadThrough({
       entries: this.#entries,
       lock,
@@ -299,8 +298,9 @@ export class Cache {
   }
 
   /**
-   * Waits for calls and background work in flight, then closes the memcached connections. Idempotent:
-   * every call resolves when the cache is closed.
+   * Waits for calls and background work in flight, then closes the memcached connections this cache
+   * opened (a `store` passed in stays open: whoever created it closes it). Idempotent: every call
+   * resolves when the cache is closed.
    */
   close(): Promise<void> {
     this.#closed = true;
@@ -311,9 +311,22 @@ export class Cache {
   async #shutDown(): Promise<void> {
     await this.#flights.drain();
     await this.#readThrough.drain();
-    await this.#safeMode.close();
-    await this.#store.close();
+    this.#safeMode.close();
+    await Promise.all(this.#owned.map((store) => store.close()));
     this.#events.removeAllListeners();
+  }
+
+  /** A memcached pool this cache creates, and so closes. */
+  #openPool(servers: ResolvedCacheOptions['servers']): MemcachedStore {
+    const o = this.#options;
+    const pool = new MemcachedStore({
+      servers,
+      opTimeoutMs: o.opTimeoutMs,
+      username: o.username,
+      password: o.password,
+    });
+    this.#owned.push(pool);
+    return pool;
   }
 
   #assertOpen(): void {

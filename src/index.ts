@@ -40,11 +40,21 @@ export type {
 export type { Answer, AnswerSource } from './read-through/answer.js';
 export type { AccessRecorder, Replay } from './recorder.js';
 export type { SafeModeStatus } from './safe-mode/controller.js';
-export type { FailoverMode } from './safe-mode/failover.js';
 export type { NodeHealthSnapshot } from './safe-mode/node-health.js';
+export type { FailoverMode } from './safe-mode/settings.js';
 export { jsonSerializer, type Serializer, v8Serializer } from './serializer.js';
-export { MemcachedStore, type MemcachedStoreOptions } from './store/memcached-store.js';
+export { MemcachedStore, type MemcachedStoreOptions } from './store/memjs/memcached-store.js';
 export { MemoryStore, type MemoryStoreOptions } from './store/memory-store.js';
+export type {
+  FailureKind,
+  NodeIdentity,
+  NodePool,
+  OutcomeListener,
+  Placement,
+  PlacementPolicy,
+  PoolNode,
+  PoolRouting,
+} from './store/node-pool.js';
 export type { Store, StoreCallOptions } from './store/store.js';
 export type { WarmupErrorCode } from './warmup/errors.js';
 export * from './warmup/index.js';

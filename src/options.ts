@@ -5,12 +5,12 @@
 import { InvalidOptionError } from './errors.js';
 import { isValidNamespace } from './keys.js';
 import type { AccessRecorder, Replay } from './recorder.js';
-import type { FailoverMode } from './safe-mode/failover.js';
+import type { FailoverMode, SafeModeSetting } from './safe-mode/settings.js';
 import { jsonSerializer, type Serializer } from './serializer.js';
 import type { Store } from './store/store.js';
 import { checkObject, integer, number, oneOf, optionalString } from './validation.js';
 
-export type SafeModeSetting = 'always' | 'off' | 'auto';
+export type { SafeModeSetting };
 export type WaitTimeoutPolicy = 'load' | 'stale' | 'throw';
 
 /** A memcached node: `'host:port'` (optionally `'user:pass@host:port'`), or an object with a weight. */
@@ -69,7 +69,11 @@ export interface CacheOptions extends PolicyOptions {
   username?: string;
   /** SASL password passed to every node (memjs). */
   password?: string;
-  /** A ready store instead of memcached, e.g. `new MemoryStore()` for one process or unit tests. */
+  /**
+   * A ready store instead of `servers`: `new MemoryStore()` for one process or unit tests, a
+   * `MemcachedStore` shared by several caches, or your wrapper around one (safe mode keeps working if it
+   * forwards call options and `nodePool`). The cache does not close it: whoever created it does.
+   */
   store?: Store;
   /**
    * Prefix of every key, so several apps can share memcached: `<namespace>:<key>`. Printable ASCII without
@@ -80,7 +84,8 @@ export interface CacheOptions extends PolicyOptions {
    * `'auto'`: a health monitor probes every memcached node and turns safe mode on when one dies, hangs
    * or restarts empty (locks on every miss, failover routing, `maxConcurrentLoads`), off once all have been
    * healthy for `settleMs`. `'always'`: safe mode permanently on. `'off'`: no locks, no monitor, in-process
-   * coalescing only. With a non-memcached `store`, `'auto'` has no nodes to watch and never turns on.
+   * coalescing only. With a `store` that has no `nodePool` (`MemoryStore`), `'auto'` has no nodes to
+   * watch and never turns on.
    * @default 'auto'
    */
   safeMode?: SafeModeSetting;

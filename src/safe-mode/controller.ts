@@ -1,17 +1,22 @@
 /**
  * Safe mode for one cache, assembled: the health monitor (for `'auto'`, and for failover routing under
- * `'always'`), failover placement on the memcached pool, and the cap on concurrent loads. The cache asks
- * it three questions: lock this miss? run this loader now or queue it? did this error move the key?
+ * `'always'`), failover placement over the node pool, and the cap on concurrent loads. It watches the
+ * pool it is given (any `NodePool`: never a transport's classes) and owns nothing it did not create: it
+ * does not close the pool or the gutter, and it routes through a view (`route()`), never by changing the
+ * pool. The cache asks it three questions: lock this miss? run this loader now or queue it? did this
+ * error move the key?
  */
 import type { StoreError } from '../errors.js';
 import type { CacheEventEmitter } from '../events.js';
-import type { ResolvedCacheOptions, SafeModeSetting } from '../options.js';
-import { MemcachedStore } from '../store/memcached-store.js';
+import { failureKind } from '../store/failures.js';
+import type { NodePool, PoolRouting } from '../store/node-pool.js';
+import { RoutedStore } from '../store/routed-store.js';
 import type { Store } from '../store/store.js';
 import { failoverPlacement } from './failover.js';
 import { HealthMonitor } from './health-monitor.js';
 import { LoadLimiter } from './load-limiter.js';
-import { classifyFailure, type NodeHealthSnapshot } from './node-health.js';
+import type { NodeHealthSnapshot } from './node-health.js';
+import type { SafeModeSetting, SafeModeSettings } from './settings.js';
 
 /** What `cache.safeMode` reports. */
 export interface SafeModeStatus {
@@ -33,42 +38,47 @@ export class SafeModeController {
   readonly #setting: SafeModeSetting;
   readonly #monitor: HealthMonitor | undefined;
   readonly #limiter: LoadLimiter;
-  readonly #gutter: MemcachedStore | undefined;
+  readonly #routing: PoolRouting | undefined;
   readonly #canFailOver: boolean;
-  readonly #unobserve: (() => void) | undefined;
   /** When the controller was created: when safe mode turned on, for `'always'`. */
   readonly #createdAt = Date.now();
 
-  constructor(options: ResolvedCacheOptions, store: Store, events: CacheEventEmitter) {
-    this.#setting = options.safeMode;
-    this.#limiter = new LoadLimiter(options.maxConcurrentLoads);
-    this.#canFailOver = options.failover !== 'none';
-    if (options.safeMode === 'off' || !(store instanceof MemcachedStore)) return;
+  /**
+   * Watches `pool` (the cache store's `nodePool`; none: nothing to watch, safe mode never turns on by
+   * itself) and fails its keys over to `gutter` with `failover: 'gutter'`.
+   */
+  constructor(
+    settings: SafeModeSettings,
+    pool: NodePool | undefined,
+    gutter: NodePool | undefined,
+    events: CacheEventEmitter,
+  ) {
+    this.#setting = settings.safeMode;
+    this.#limiter = new LoadLimiter(settings.maxConcurrentLoads);
+    this.#canFailOver = settings.failover !== 'none';
+    if (settings.safeMode === 'off' || pool === undefined) return;
 
     const monitor = new HealthMonitor(
-      store.nodes,
+      pool,
       {
-        probeIntervalMs: options.probeIntervalMs,
-        probeTimeoutMs: options.probeTimeoutMs,
-        downAfter: options.downAfter,
-        settleMs: options.settleMs,
+        probeIntervalMs: settings.probeIntervalMs,
+        probeTimeoutMs: settings.probeTimeoutMs,
+        downAfter: settings.downAfter,
+        settleMs: settings.settleMs,
       },
       events,
     );
-    if (options.failover === 'gutter') {
-      this.#gutter = new MemcachedStore({
-        servers: options.gutterServers,
-        opTimeoutMs: options.opTimeoutMs,
-        username: options.username,
-        password: options.password,
-      });
-    }
-    store.usePlacement(
-      failoverPlacement(store, monitor, options.failover, options.failoverTtl, this.#gutter),
-    );
-    this.#unobserve = store.observeOutcomes((node, error) => monitor.observe(node, error));
+    this.#routing = {
+      pool,
+      place: failoverPlacement(pool, monitor, settings.failover, settings.failoverTtl, gutter),
+    };
     this.#monitor = monitor;
     monitor.start();
+  }
+
+  /** The cache's view of `store`: its calls carry this cache's failover routing down to the pool. */
+  route(store: Store): Store {
+    return this.#routing ? new RoutedStore(store, this.#routing) : store;
   }
 
   /** Loader calls queued behind `maxConcurrentLoads` now. */
@@ -93,7 +103,7 @@ export class SafeModeController {
    * double the wait), and never after node-down routing (no call was made; the answer would not change).
    */
   shouldRetry(error: StoreError): boolean {
-    const kind = classifyFailure(error);
+    const kind = failureKind(error);
     if (error.node === undefined || kind === null || kind === 'timeout') return false;
     if (this.#canFailOver && this.#monitor?.isDownById(error.node)) return true;
     return error.operation === 'get' && kind === 'reset';
@@ -112,9 +122,8 @@ export class SafeModeController {
     };
   }
 
-  async close(): Promise<void> {
+  /** Stops the monitor. The pool and the gutter are closed by whoever created them. */
+  close(): void {
     this.#monitor?.stop();
-    this.#unobserve?.();
-    await this.#gutter?.close();
   }
 }

@@ -7,30 +7,33 @@
  * seconds, so they cannot linger stale once the owner is back. "Nowhere" fails the call at once, without
  * a network round trip, until a probe (or an answered call) brings a node up.
  */
-import type { MemcachedNode } from '../store/memcached-node.js';
-import type { MemcachedStore, Placement, PlacementPolicy } from '../store/memcached-store.js';
+import type { NodePool, Placement, PlacementPolicy } from '../store/node-pool.js';
 import type { HealthMonitor } from './health-monitor.js';
-
-export type FailoverMode = 'rehash' | 'gutter' | 'none';
+import type { FailoverMode } from './settings.js';
 
 export function failoverPlacement(
-  store: MemcachedStore,
+  pool: NodePool,
   monitor: HealthMonitor,
   mode: FailoverMode,
   failoverTtl: number,
-  gutter: MemcachedStore | undefined,
+  gutter: NodePool | undefined,
 ): PlacementPolicy {
+  // Every placement a policy can return, built once: routing allocates nothing per call.
+  const away = (nodes: NodePool['nodes']): Placement[] =>
+    nodes.map((node) => ({ node, maxTtl: failoverTtl }));
+  const rehashed = away(pool.nodes);
+  const guttered = gutter ? away(gutter.nodes) : [];
   return (routeKey, owner): Placement | null => {
-    if (!monitor.isDown(owner)) return store.home(owner);
+    if (!monitor.isDown(owner)) return pool.home(owner);
     if (mode === 'none') return null;
-    if (mode === 'gutter' && gutter) return { node: gutter.nodeFor(routeKey), maxTtl: failoverTtl };
-    for (const index of store.rank(routeKey)) {
-      if (!monitor.isDown(index)) return { node: store.nodes[index] as MemcachedNode, maxTtl: failoverTtl };
+    if (mode === 'gutter' && gutter) return guttered[gutter.ownerIndex(routeKey)] as Placement;
+    for (const index of pool.rank(routeKey)) {
+      if (!monitor.isDown(index)) return rehashed[index] as Placement;
     }
     // Every node is down. An owner that refused connections is tried anyway: a dead one refuses at once,
     // one that just came back (a restart) answers, is known up again at that call, and the locks work
     // again without waiting for the next probe. A hung owner would cost every call a full timeout:
     // nowhere, until a probe finds it answering.
-    return monitor.downReason(owner) === 'refused' ? store.home(owner) : null;
+    return monitor.downReason(owner) === 'refused' ? pool.home(owner) : null;
   };
 }

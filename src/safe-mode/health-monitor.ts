@@ -1,14 +1,15 @@
 /**
- * The health monitor of one cache: probes every memcached node each `probeIntervalMs` (stats: pid and
- * uptime, with its own short timeout) and takes the outcome of every ordinary call as evidence too, so
- * a node that refuses connections is known down at the first refused call, not a probe later. It drives
- * the safe-mode state machine and emits node and safe-mode events.
+ * The health monitor of one cache: probes every node of the pool each `probeIntervalMs` (memcached:
+ * stats, for pid and uptime, with its own short timeout) and takes the outcome of every ordinary call
+ * as evidence too (`pool.observeOutcomes`), so a node that refuses connections is known down at the
+ * first refused call, not a probe later. It drives the safe-mode state machine and emits node and
+ * safe-mode events.
  */
 import type { StoreError } from '../errors.js';
 import type { CacheEventEmitter } from '../events.js';
-import type { MemcachedNode } from '../store/memcached-node.js';
+import { failureKind } from '../store/failures.js';
+import type { FailureKind, NodePool, PoolNode } from '../store/node-pool.js';
 import {
-  classifyFailure,
   type DownReason,
   type HealthTransition,
   NodeHealth,
@@ -25,19 +26,21 @@ export interface HealthMonitorOptions {
 }
 
 export class HealthMonitor {
-  readonly #nodes: readonly MemcachedNode[];
+  readonly #nodes: readonly PoolNode[];
+  /** One per node, in the pool's order: a node's index names it in outcomes and placements. */
   readonly #health: readonly NodeHealth[];
-  readonly #byNode: Map<MemcachedNode, NodeHealth>;
   readonly #state: SafeModeState;
   readonly #options: HealthMonitorOptions;
   readonly #events: CacheEventEmitter;
-  readonly #probing = new Set<MemcachedNode>();
+  readonly #probing = new Set<PoolNode>();
+  readonly #unobserve: () => void;
   #timer: NodeJS.Timeout | undefined;
 
-  constructor(nodes: readonly MemcachedNode[], options: HealthMonitorOptions, events: CacheEventEmitter) {
-    this.#nodes = nodes;
-    this.#health = nodes.map((n) => new NodeHealth(n.id, options.downAfter));
-    this.#byNode = new Map(nodes.map((n, i) => [n, this.#health[i] as NodeHealth]));
+  /** Watches `pool` from now on (its call outcomes); `start()` adds the probes. */
+  constructor(pool: NodePool, options: HealthMonitorOptions, events: CacheEventEmitter) {
+    this.#nodes = pool.nodes;
+    this.#health = pool.nodes.map((n) => new NodeHealth(n.id, options.downAfter));
+    this.#unobserve = pool.observeOutcomes((index, outcome) => this.observe(index, outcome));
     this.#state = new SafeModeState(options.settleMs);
     this.#options = options;
     this.#events = events;
@@ -51,9 +54,11 @@ export class HealthMonitor {
     this.probeAll();
   }
 
+  /** Stops probing and watching the pool's calls. */
   stop(): void {
     clearInterval(this.#timer);
     this.#timer = undefined;
+    this.#unobserve();
   }
 
   get active(): boolean {
@@ -86,30 +91,27 @@ export class HealthMonitor {
     return this.#health.map((h) => h.snapshot());
   }
 
-  /** Passive evidence: the outcome of an ordinary call. */
-  observe(node: MemcachedNode, error: StoreError | null): void {
-    const health = this.#byNode.get(node);
+  /** Passive evidence: the outcome of an ordinary call on node `index`. */
+  observe(index: number, outcome: 'ok' | FailureKind): void {
+    const health = this.#health[index];
     if (!health) return;
-    if (error === null) {
-      this.#apply(health, [health.success(Date.now())]);
-      return;
-    }
-    const kind = classifyFailure(error);
-    if (kind) this.#apply(health, [health.failure(kind, Date.now())]);
+    // Runs on every call (the hit path too): nothing is allocated unless the node's state changes.
+    const transition = outcome === 'ok' ? health.success(Date.now()) : health.failure(outcome, Date.now());
+    if (transition) this.#apply(health, [transition]);
   }
 
   /** One round of probes; a node whose previous probe is still out is skipped. */
   probeAll(): void {
-    for (const node of this.#nodes) {
+    for (const [index, node] of this.#nodes.entries()) {
       if (this.#probing.has(node)) continue;
       this.#probing.add(node);
-      const health = this.#byNode.get(node) as NodeHealth;
+      const health = this.#health[index] as NodeHealth;
       node
         .probe(this.#options.probeTimeoutMs)
         .then(
           (identity) => this.#apply(health, health.probed(identity, Date.now())),
           (error: StoreError) =>
-            this.#apply(health, [health.failure(classifyFailure(error) ?? 'error', Date.now())]),
+            this.#apply(health, [health.failure(failureKind(error) ?? 'error', Date.now())]),
         )
         .finally(() => this.#probing.delete(node));
     }

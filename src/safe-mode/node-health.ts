@@ -1,10 +1,9 @@
 /**
- * What we know about one memcached node: up or down (and why), consecutive failures, when it last had
+ * What we know about one node: up or down (and why), consecutive failures, when it last had
  * trouble (safe mode settles from there), and its identity (pid, uptime) to notice a restart: a node
  * that came back empty is as dangerous as a dead one, since all its keys miss at once.
  */
-import type { StoreError } from '../errors.js';
-import type { NodeIdentity } from '../store/memcached-node.js';
+import type { FailureKind, NodeIdentity } from '../store/node-pool.js';
 
 export type DownReason = 'refused' | 'hung' | 'error';
 export type HealthTransition =
@@ -20,28 +19,6 @@ export interface NodeHealthSnapshot {
   /** Epoch ms of the last failure, down or restart; -1 if never. */
   lastTroubleAt: number;
   pid: number | undefined;
-}
-
-/** Nobody listens there: the node is down, now. */
-const REFUSED_CODES = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND']);
-/** An open connection broke: the node died, or restarted and is already back. Evidence, not proof. */
-const RESET_CODES = new Set(['ECONNRESET', 'EPIPE']);
-
-export type FailureKind = 'timeout' | 'refused' | 'reset' | 'error';
-
-/**
- * Health evidence in an error, read from its class and its socket error code (the store has already
- * turned memjs's message text into classes): a refused connection means down at once; a timeout means
- * hung; a reset connection or another error counts towards `downAfter`. An answer that refuses a write
- * (too large, out of memory) comes from a live node, and node-down routing made no call: no evidence.
- */
-export function classifyFailure(error: StoreError): FailureKind | null {
-  if (error.code === 'E_STORE_TIMEOUT') return 'timeout';
-  if (error.code !== 'E_STORE') return null;
-  const code = (error.cause as { code?: unknown } | undefined)?.code;
-  if (typeof code === 'string' && REFUSED_CODES.has(code)) return 'refused';
-  if (typeof code === 'string' && RESET_CODES.has(code)) return 'reset';
-  return 'error';
 }
 
 export class NodeHealth {

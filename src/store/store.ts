@@ -1,8 +1,14 @@
 import { InvalidOptionError } from '../errors.js';
+import type { NodePool, PoolRouting } from './node-pool.js';
 
 /**
- * The Store interface: the mechanism under the policy. A store knows nothing of locks, waiters or safe
- * mode; it moves bytes with expiry, and fails with `StoreError` (never hangs: every call is bounded).
+ * The Store interface: the mechanism under the policy. A store knows nothing of locks or waiters, and of
+ * safe mode only the routing a call brings; it moves bytes with expiry, and fails with `StoreError`
+ * (never hangs: every call is bounded).
+ *
+ * A store that wraps another (metrics, a memory tier in front of memcached...) keeps safe mode working
+ * by forwarding two things: every call's `options`, untouched, to the inner store, and `nodePool` (the
+ * inner store's). Safe mode watches the pool through `nodePool` and routes each call through `options`.
  */
 
 export interface StoreCallOptions {
@@ -11,6 +17,11 @@ export interface StoreCallOptions {
    * `safe-` lock key by its data key). Stores with a single node ignore it.
    */
   route?: string;
+  /**
+   * Safe mode's failover routing for this call (set by the cache). A pool applies it only if it is its
+   * own; other stores ignore it, and wrappers pass it on with the rest of the options.
+   */
+  routing?: PoolRouting;
 }
 
 /** TTLs are in seconds; 0 means no expiry. Values are opaque bytes. */
@@ -24,6 +35,8 @@ export interface Store {
   /** Resets the expiry of an existing key; resolves `false` when the key is absent. */
   touch(key: string, ttlSeconds: number, options?: StoreCallOptions): Promise<boolean>;
   close(): Promise<void>;
+  /** The pool of nodes under this store, for safe mode to watch: a pool names itself, a wrapper its inner store's. */
+  readonly nodePool?: NodePool | undefined;
 }
 
 /** Memcached reads a TTL over 30 days as an absolute Unix time; convert so long TTLs mean what they say. */

@@ -6,7 +6,7 @@
  */
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { type CacheEvents, createCache, type StoreError } from '../../src/index.js';
-import { MemcachedNode } from '../../src/store/memcached-node.js';
+import { MemcachedNode } from '../../src/store/memjs/memcached-node.js';
 import { sleep } from '../support/deferred.js';
 import { startCluster, stopAllMemcached } from '../support/memcached.js';
 

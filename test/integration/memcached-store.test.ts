@@ -1,14 +1,16 @@
 /** The memcached pool against real memcached processes: contract, routing, timeouts, refused connections. */
 import { afterAll, describe, expect, it } from 'vitest';
 import { StoreError, StoreTimeoutError } from '../../src/errors.js';
-import { MemcachedStore } from '../../src/store/memcached-store.js';
+import { MemcachedStore } from '../../src/store/memjs/memcached-store.js';
+import { RoutedStore } from '../../src/store/routed-store.js';
+import { CountingStore } from '../support/counting-store.js';
 import {
   type MemcachedProcess,
   startCluster,
   startMemcached,
   stopAllMemcached,
 } from '../support/memcached.js';
-import { describeStoreContract } from '../support/store-contract.js';
+import { describeNodePoolContract, describeStoreContract } from '../support/store-contract.js';
 
 afterAll(stopAllMemcached);
 
@@ -34,6 +36,48 @@ describeStoreContract(
   },
   async () => {
     await Promise.all(three.map((n) => n.close()));
+  },
+);
+
+let poolNodes: MemcachedProcess[] = [];
+describeNodePoolContract(
+  'MemcachedStore, three nodes',
+  async () => {
+    poolNodes = await startCluster(3);
+    return pool(poolNodes);
+  },
+  async () => {
+    await Promise.all(poolNodes.map((n) => n.close()));
+  },
+);
+
+// A wrapper keeps both contracts by forwarding call options and `nodePool` (test/support/counting-store.ts).
+let wrappedNodes: MemcachedProcess[] = [];
+const openWrapped = async () => {
+  wrappedNodes = await startCluster(3);
+  return new CountingStore(pool(wrappedNodes));
+};
+const closeWrapped = async () => {
+  await Promise.all(wrappedNodes.map((n) => n.close()));
+};
+describeStoreContract('CountingStore around MemcachedStore', openWrapped, closeWrapped);
+describeNodePoolContract('CountingStore around MemcachedStore', openWrapped, closeWrapped);
+
+// A cache's view of its store carries the cache's routing on every call; it keeps the contract too, and
+// closes nothing (the pool is closed by whoever created it).
+let routedNodes: MemcachedProcess[] = [];
+let routedPool: MemcachedStore | undefined;
+describeStoreContract(
+  'RoutedStore over MemcachedStore, every key placed home',
+  async () => {
+    routedNodes = await startCluster(3);
+    const inner = pool(routedNodes);
+    routedPool = inner;
+    return new RoutedStore(inner, { pool: inner, place: (_, owner) => inner.home(owner) });
+  },
+  async () => {
+    await routedPool?.close();
+    await Promise.all(routedNodes.map((n) => n.close()));
   },
 );
 

@@ -8,27 +8,28 @@ import {
   ValueTooLargeError,
 } from '../../src/errors.js';
 import { LoadLimiter } from '../../src/safe-mode/load-limiter.js';
-import { classifyFailure, NodeHealth } from '../../src/safe-mode/node-health.js';
+import { NodeHealth } from '../../src/safe-mode/node-health.js';
 import { SafeModeState } from '../../src/safe-mode/safe-mode-state.js';
-import { fromMemjsError } from '../../src/store/memjs-errors.js';
+import { failureKind } from '../../src/store/failures.js';
+import { fromMemjsError } from '../../src/store/memjs/errors.js';
 import { deferred } from '../support/deferred.js';
 
 const refused = () =>
   new StoreError('get', 'n:1', Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }));
 
-describe('classifyFailure', () => {
+describe('failureKind', () => {
   it('tells timeouts, refused connections and non-health errors apart', () => {
-    expect(classifyFailure(new StoreTimeoutError('get', 'n:1', 100))).toBe('timeout');
-    expect(classifyFailure(refused())).toBe('refused');
+    expect(failureKind(new StoreTimeoutError('get', 'n:1', 100))).toBe('timeout');
+    expect(failureKind(refused())).toBe('refused');
     const reset = new StoreError(
       'get',
       'n:1',
       Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }),
     );
-    expect(classifyFailure(reset)).toBe('reset');
-    expect(classifyFailure(new ValueTooLargeError('set', 'n:1', new Error('Value too large')))).toBeNull();
-    expect(classifyFailure(new StoreOutOfMemoryError('set', 'n:1', new Error('Out of memory')))).toBeNull();
-    expect(classifyFailure(new NodeDownError('get', 'n:1'))).toBeNull();
+    expect(failureKind(reset)).toBe('reset');
+    expect(failureKind(new ValueTooLargeError('set', 'n:1', new Error('Value too large')))).toBeNull();
+    expect(failureKind(new StoreOutOfMemoryError('set', 'n:1', new Error('Out of memory')))).toBeNull();
+    expect(failureKind(new NodeDownError('get', 'n:1'))).toBeNull();
   });
 
   it("reads memjs's message text only through the store's classes (one place)", () => {
@@ -37,11 +38,11 @@ describe('classifyFailure', () => {
     expect(memjs('MemJS SET: Value too large')).toBeInstanceOf(ValueTooLargeError);
     expect(memjs('MemJS SET: Out of memory')).toMatchObject({ code: 'E_STORE_OUT_OF_MEMORY' });
     expect(memjs('MemJS SET: Internal error')).toMatchObject({ code: 'E_STORE' });
-    expect(classifyFailure(memjs('socket timed out waiting on response.'))).toBe('timeout');
-    expect(classifyFailure(memjs('MemJS SET: Out of memory'))).toBeNull();
-    expect(classifyFailure(memjs('MemJS SET: Internal error'))).toBe('error');
+    expect(failureKind(memjs('socket timed out waiting on response.'))).toBe('timeout');
+    expect(failureKind(memjs('MemJS SET: Out of memory'))).toBeNull();
+    expect(failureKind(memjs('MemJS SET: Internal error'))).toBe('error');
     // A message that merely mentions a timeout is not one unless the store said so.
-    expect(classifyFailure(new StoreError('get', 'n:1', new Error('timed out')))).toBe('error');
+    expect(failureKind(new StoreError('get', 'n:1', new Error('timed out')))).toBe('error');
   });
 });
 

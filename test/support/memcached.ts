@@ -7,7 +7,7 @@ import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll } from 'vitest';
 import { findMemcached } from '../../scripts/memcached/ensure.js';
-import { MemcachedStore } from '../../src/store/memcached-store.js';
+import { MemcachedStore } from '../../src/store/memjs/memcached-store.js';
 import { isAlive, track } from './reaper.js';
 
 export interface StartMemcachedOptions {

@@ -1,8 +1,21 @@
 /**
- * The contract every Store must keep, as one suite run against each store (MemoryStore, MemcachedStore
- * on one node and on several). A custom store can be checked by calling it the same way.
+ * The contract every Store must keep, as a suite to run against any Store implementation: the built-in
+ * ones (test/memory-store.test.ts, test/integration/memcached-store.test.ts), a wrapper, a new transport,
+ * or your own store. It lives here, not in src/store/, to keep vitest out of the package. To check a store,
+ * call it at the top level of a vitest file:
+ *
+ *   describeStoreContract('MyStore', async () => new MyStore(...), async () => stopMyBackend());
+ *
+ * `open` returns a store for the suite (the suite closes it after its tests); the optional `close` then
+ * tears down whatever `open` started. Keys are unique per run, so a shared backend needs no flush. One
+ * test waits about 2 s for items to expire (TTLs are whole seconds).
+ *
+ * A store over a pool of nodes (a `NodePool`, or a wrapper around one, with `nodePool` set) also runs
+ * `describeNodePoolContract`: what safe mode relies on. A wrapper passes it only if it forwards each
+ * call's options to the pool and exposes the pool as its `nodePool`.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { NodePool, PoolRouting } from '../../src/store/node-pool.js';
 import type { Store } from '../../src/store/store.js';
 import { sleep } from './deferred.js';
 
@@ -75,6 +88,82 @@ export function describeStoreContract(
       expect((await store.get(k, { route: 'other' }))?.toString()).toBe('routed');
       expect(await store.add(k, Buffer.from('x'), 60, { route: 'other' })).toBe(false);
       expect(await store.delete(k, { route: 'other' })).toBe(true);
+    });
+  });
+}
+
+/** What safe mode needs from a store over a pool of nodes (see the file header). */
+export function describeNodePoolContract(
+  name: string,
+  open: () => Promise<Store>,
+  close?: () => Promise<void>,
+): void {
+  describe(`Node-pool contract: ${name}`, () => {
+    let store: Store;
+    let pool: NodePool;
+    let n = 0;
+    const key = () => `pool-contract:${process.pid}:${Date.now()}:${n++}`;
+    const routing = (place: PoolRouting['place']): PoolRouting => ({ pool, place });
+
+    beforeAll(async () => {
+      store = await open();
+      expect(store.nodePool).toBeDefined();
+      pool = store.nodePool as NodePool;
+    });
+    afterAll(async () => {
+      await store.close();
+      await close?.();
+    });
+
+    it('ranks every node for a key, owner first, the same way every time', () => {
+      const k = key();
+      const rank = pool.rank(k);
+      expect([...rank].sort((a, b) => a - b)).toEqual(pool.nodes.map((_, i) => i));
+      expect(rank[0]).toBe(pool.ownerIndex(k));
+      expect(pool.rank(k)).toEqual(rank);
+      expect(pool.home(0)).toBe(pool.home(0)); // built once: routing allocates nothing
+    });
+
+    it('reports the outcome of each call on the node that served it, until unsubscribed', async () => {
+      const k = key();
+      const seen: Array<[number, string]> = [];
+      const unsubscribe = pool.observeOutcomes((index, outcome) => seen.push([index, outcome]));
+      await store.get(k);
+      unsubscribe();
+      await store.get(k);
+      expect(seen).toEqual([[pool.ownerIndex(k), 'ok']]);
+    });
+
+    it('probes each node for its identity (pid, uptime)', async () => {
+      for (const node of pool.nodes) {
+        const identity = await node.probe(1000);
+        expect(identity.pid).toBeGreaterThan(0);
+        expect(identity.uptime).toBeGreaterThanOrEqual(0);
+      }
+    });
+
+    it('fails a call its routing places nowhere with NodeDownError, and ignores another pool’s routing', async () => {
+      const k = key();
+      const nowhere = routing(() => null);
+      await expect(store.get(k, { routing: nowhere })).rejects.toMatchObject({ code: 'E_NODE_DOWN' });
+      await expect(store.set(k, Buffer.from('v'), 60, { routing: nowhere })).rejects.toMatchObject({
+        code: 'E_NODE_DOWN',
+      });
+      const foreign: PoolRouting = { pool: { ...pool, nodes: [] }, place: () => null };
+      expect(await store.get(k, { routing: foreign })).toBeNull();
+    });
+
+    it('writes where the routing places a key, with its TTL capped by the placement', async () => {
+      const [k, lock] = [key(), key()];
+      const last = pool.rank(k).at(-1) as number;
+      const away = routing(() => ({ node: pool.nodes[last] as NodePool['nodes'][number], maxTtl: 1 }));
+      await store.set(k, Buffer.from('away'), 60, { routing: away });
+      await store.set(lock, Buffer.from('lock'), 0, { route: k, routing: away }); // 0: no expiry, capped too
+      expect((await store.get(k, { routing: away }))?.toString()).toBe('away');
+      if (pool.nodes.length > 1) expect(await store.get(k)).toBeNull(); // not on its owner
+      await sleep(2100);
+      expect(await store.get(k, { routing: away })).toBeNull();
+      expect(await store.get(lock, { route: k, routing: away })).toBeNull();
     });
   });
 }

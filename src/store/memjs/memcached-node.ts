@@ -3,11 +3,12 @@
  * `opTimeoutMs` (memjs can leave a promise pending forever when a server closes a socket cleanly), no
  * resends (a resent `add` that had landed would read as "someone else holds it"), and no logging.
  */
-import type { Socket } from 'node:net';
 import memjs from 'memjs';
-import { describeThrown, type StoreError, StoreTimeoutError } from '../errors.js';
-import { fromMemjsError } from './memjs-errors.js';
-import { toExptime } from './store.js';
+import { describeThrown, type StoreError, StoreTimeoutError } from '../../errors.js';
+import type { NodeIdentity, PoolNode } from '../node-pool.js';
+import { toExptime } from '../store.js';
+import { fromMemjsError } from './errors.js';
+import { TickCork } from './socket-cork.js';
 
 export interface MemcachedNodeOptions {
   /** `host:port`, optionally `user:pass@host:port`. */
@@ -17,27 +18,20 @@ export interface MemcachedNodeOptions {
    * Told the outcome of every ordinary call (null on success): a health monitor's passive evidence.
    * Not told of probes: the monitor judges those itself, and must not count one failure twice.
    */
-  onOutcome?: ((node: MemcachedNode, error: StoreError | null) => void) | undefined;
+  onOutcome?: ((error: StoreError | null) => void) | undefined;
   username?: string | undefined;
   password?: string | undefined;
 }
 
 const quietLogger = { log: () => {} };
 
-/** Identity of a running memcached process: a restart changes its pid and resets its uptime. */
-export interface NodeIdentity {
-  pid: number;
-  /** Seconds since the process started. */
-  uptime: number;
-}
-
-export class MemcachedNode {
+export class MemcachedNode implements PoolNode {
   /** `host:port`, without credentials: safe to put in events and errors. */
   readonly id: string;
   readonly #client: memjs.Client;
   readonly #timeoutMs: number;
   readonly #onOutcome: MemcachedNodeOptions['onOutcome'];
-  #corked = false;
+  readonly #cork: TickCork;
 
   constructor(options: MemcachedNodeOptions) {
     this.id = options.address.replace(/^[^@]*@/, '');
@@ -56,6 +50,7 @@ export class MemcachedNode {
       ...(options.username === undefined ? {} : { username: options.username }),
       ...(options.password === undefined ? {} : { password: options.password }),
     });
+    this.#cork = new TickCork(this.#client);
   }
 
   get(key: string): Promise<Buffer | null> {
@@ -110,23 +105,6 @@ export class MemcachedNode {
   }
 
   /**
-   * memjs writes every request to the socket on its own (one syscall each: half the CPU of a hit).
-   * Corking the connected socket until the end of this tick sends the requests issued in the same tick
-   * in one writev. Reaches into memjs 1.3's `servers[0]._socket`; without one, nothing happens.
-   */
-  #batchWrites(): void {
-    if (this.#corked) return;
-    const socket = (this.#client.servers[0] as unknown as { _socket?: Socket })._socket;
-    if (!socket?.writable) return;
-    this.#corked = true;
-    socket.cork();
-    process.nextTick(() => {
-      this.#corked = false;
-      socket.uncork();
-    });
-  }
-
-  /**
    * Issues one memjs call (its callback form: no promise wrapper per call) and settles within
    * `timeoutMs` whatever memjs does, mapping failures to StoreError and reporting the outcome (`report`).
    */
@@ -137,13 +115,13 @@ export class MemcachedNode {
     report = true,
   ): Promise<T> {
     const onOutcome = report ? this.#onOutcome : undefined;
-    this.#batchWrites();
+    this.#cork.cork(); // requests issued in this tick leave in one write
     return new Promise<T>((resolve, reject) => {
       let settled = false;
       const timer = setTimeout(() => {
         settled = true;
         const error = new StoreTimeoutError(operation, this.id, timeoutMs);
-        onOutcome?.(this, error);
+        onOutcome?.(error);
         reject(error);
       }, timeoutMs);
       const done = (cause: Error | null, value: T) => {
@@ -151,7 +129,7 @@ export class MemcachedNode {
         settled = true;
         clearTimeout(timer);
         const error = cause ? fromMemjsError(operation, this.id, timeoutMs, cause) : null;
-        onOutcome?.(this, error);
+        onOutcome?.(error);
         if (error) reject(error);
         else resolve(value);
       };

@@ -1,17 +1,18 @@
+/**
+ * What a memjs failure means, as an error class the rest of the library matches on (never on text).
+ * The one place that reads memjs's messages: it reports server statuses ("Value too large", "Out of
+ * memory") and its own socket timeouts only as text. A node that answers "too large" or "out of memory"
+ * is alive: those are writes that did not happen, not news about the node's health. Socket failures
+ * keep their Node error (`cause.code`: ECONNREFUSED, ECONNRESET...), which `failureKind` reads.
+ */
 import {
   describeThrown,
   StoreError,
   StoreOutOfMemoryError,
   StoreTimeoutError,
   ValueTooLargeError,
-} from '../errors.js';
+} from '../../errors.js';
 
-/**
- * What a memjs failure means, as an error class the rest of the library matches on (never on text).
- * The one place that reads memjs's messages: it reports server statuses ("Value too large", "Out of
- * memory") and its own socket timeouts only as text. A node that answers "too large" or "out of memory"
- * is alive: those are writes that did not happen, not news about the node's health.
- */
 export function fromMemjsError(operation: string, node: string, timeoutMs: number, error: Error): StoreError {
   const message = describeThrown(error);
   if (/too large/i.test(message)) return new ValueTooLargeError(operation, node, error);

@@ -1,0 +1,71 @@
+/**
+ * The node-pool seam: what safe mode needs from a pool of cache nodes, whatever the transport. A pool has
+ * nodes with an identity (`id`, `probe`), ranks them per key (rendezvous order: owner first), reports the
+ * outcome of every call as health evidence, and routes each call through a placement policy that the
+ * call brings along (`StoreCallOptions.routing`). The pool holds no routing state of its own: two caches
+ * sharing one pool route independently, and a wrapper around the pool keeps their routing by forwarding
+ * its call options. `RendezvousPool` implements this over any `PoolNode`; a transport adds its node class.
+ */
+
+/** Identity of a running node process: a restart changes its pid and resets its uptime. */
+export interface NodeIdentity {
+  pid: number;
+  /** Seconds since the process started. */
+  uptime: number;
+}
+
+/**
+ * One node of a pool, behind one transport client. Every call settles within the transport's own
+ * timeout and fails with a `StoreError` (the transport turns its client's failures into the error
+ * classes `failureKind` reads, in failures.ts); nothing is resent.
+ */
+export interface PoolNode {
+  /** `host:port`, without credentials: safe to put in events and errors. */
+  readonly id: string;
+  get(key: string): Promise<Buffer | null>;
+  set(key: string, value: Buffer, ttlSeconds: number): Promise<void>;
+  add(key: string, value: Buffer, ttlSeconds: number): Promise<boolean>;
+  delete(key: string): Promise<boolean>;
+  touch(key: string, ttlSeconds: number): Promise<boolean>;
+  /** Asks the node who it is, within `timeoutMs`. Not reported as a call outcome. */
+  probe(timeoutMs: number): Promise<NodeIdentity>;
+  close(): void;
+}
+
+/** The health evidence in a failed call (see `failureKind`). */
+export type FailureKind = 'timeout' | 'refused' | 'reset' | 'error';
+
+/** The outcome of one ordinary call on node `index` of the pool: answered, or failed with evidence. */
+export type OutcomeListener = (index: number, outcome: 'ok' | FailureKind) => void;
+
+/** Where a call for a key goes, and the longest TTL allowed there (failover copies must not linger). */
+export interface Placement {
+  readonly node: PoolNode;
+  readonly maxTtl?: number | undefined;
+}
+
+/**
+ * Chooses the placement of a route key, given its owner's index (`pool.rank(key)` gives the rest of the
+ * order). Returns null when no node may take the key: the call then fails at once with `NodeDownError`.
+ * Called on every call: return prebuilt placements (`pool.home(i)`), never new objects.
+ */
+export type PlacementPolicy = (routeKey: string, ownerIndex: number) => Placement | null;
+
+/** One cache's routing over one pool, carried by each call; a pool ignores a routing meant for another. */
+export interface PoolRouting {
+  readonly pool: NodePool;
+  readonly place: PlacementPolicy;
+}
+
+export interface NodePool {
+  /** The nodes, in configured order: an index into this array names a node everywhere in the seam. */
+  readonly nodes: readonly PoolNode[];
+  /** Index of the node that owns `routeKey` when every node is up. */
+  ownerIndex(routeKey: string): number;
+  /** Every node index for `routeKey`, owner first: the failover order. */
+  rank(routeKey: string): number[];
+  /** Node `index` as its own home (no TTL cap): built once, so placement policies allocate nothing. */
+  home(index: number): Placement;
+  /** Listens to the outcome of every ordinary call on every node. Returns an unsubscribe. */
+  observeOutcomes(listener: OutcomeListener): () => void;
+}

@@ -1,0 +1,121 @@
+/**
+ * A pool of nodes with its own routing, for any transport: weighted rendezvous hashing over the nodes,
+ * so a lock key routes with its data key (`route`) and losing a node moves only that node's keys. Where a
+ * key goes when its owner is unavailable is not decided here: each call may bring a cache's routing
+ * (`options.routing`, safe mode's failover placement); without one, every key goes to its owner.
+ * A transport supplies the nodes (`createNode`); the pool turns their failures into health evidence.
+ */
+import { NodeDownError, type StoreError } from '../errors.js';
+import { failureKind } from './failures.js';
+import type { NodePool, OutcomeListener, Placement, PoolNode } from './node-pool.js';
+import { RendezvousRouter } from './rendezvous.js';
+import type { Store, StoreCallOptions } from './store.js';
+
+/**
+ * Creates node `index` of the pool. The node calls `report` with the outcome of every ordinary call
+ * (null on success), not of probes: the monitor judges those itself and must not count a failure twice.
+ */
+export type NodeFactory<N extends PoolNode> = (
+  index: number,
+  report: (error: StoreError | null) => void,
+) => N;
+
+export class RendezvousPool<N extends PoolNode = PoolNode> implements Store, NodePool {
+  /** The nodes, in configured order. */
+  readonly nodes: readonly N[];
+  readonly #router: RendezvousRouter;
+  readonly #outcomeListeners = new Set<OutcomeListener>();
+  /** Each node's own placement, built once: routing allocates nothing per call. */
+  readonly #home: readonly Placement[];
+
+  /** One node per weight, made by `createNode`. */
+  constructor(weights: readonly number[], createNode: NodeFactory<N>) {
+    this.nodes = weights.map((_, index) => createNode(index, (error) => this.#report(index, error)));
+    this.#home = this.nodes.map((node) => ({ node }));
+    this.#router = new RendezvousRouter(
+      this.nodes.map((node, i) => ({ id: node.id, weight: weights[i] ?? 1 })),
+    );
+  }
+
+  /** The pool is its own: safe mode watches it through this property (see `Store.nodePool`). */
+  get nodePool(): NodePool {
+    return this;
+  }
+
+  ownerIndex(routeKey: string): number {
+    return this.#router.pick(routeKey);
+  }
+
+  home(index: number): Placement {
+    return this.#home[index] as Placement;
+  }
+
+  rank(routeKey: string): number[] {
+    return this.#router.rank(routeKey);
+  }
+
+  observeOutcomes(listener: OutcomeListener): () => void {
+    this.#outcomeListeners.add(listener);
+    return () => this.#outcomeListeners.delete(listener);
+  }
+
+  get(key: string, options?: StoreCallOptions): Promise<Buffer | null> {
+    return this.#call('get', key, options, (p) => p.node.get(key));
+  }
+
+  set(key: string, value: Buffer, ttlSeconds: number, options?: StoreCallOptions): Promise<void> {
+    return this.#call('set', key, options, (p) => p.node.set(key, value, capTtl(ttlSeconds, p.maxTtl)));
+  }
+
+  add(key: string, value: Buffer, ttlSeconds: number, options?: StoreCallOptions): Promise<boolean> {
+    return this.#call('add', key, options, (p) => p.node.add(key, value, capTtl(ttlSeconds, p.maxTtl)));
+  }
+
+  delete(key: string, options?: StoreCallOptions): Promise<boolean> {
+    return this.#call('delete', key, options, (p) => p.node.delete(key));
+  }
+
+  touch(key: string, ttlSeconds: number, options?: StoreCallOptions): Promise<boolean> {
+    return this.#call('touch', key, options, (p) => p.node.touch(key, capTtl(ttlSeconds, p.maxTtl)));
+  }
+
+  async close(): Promise<void> {
+    for (const node of this.nodes) node.close();
+  }
+
+  #report(index: number, error: StoreError | null): void {
+    const outcome = error === null ? 'ok' : failureKind(error);
+    if (outcome === null) return;
+    for (const listener of this.#outcomeListeners) listener(index, outcome);
+  }
+
+  #call<T>(
+    operation: string,
+    key: string,
+    options: StoreCallOptions | undefined,
+    run: (placement: Placement) => Promise<T>,
+  ): Promise<T> {
+    try {
+      return run(this.#place(operation, key, options));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  #place(operation: string, key: string, options: StoreCallOptions | undefined): Placement {
+    const routeKey = options?.route ?? key;
+    const owner = this.#router.pick(routeKey);
+    const routing = options?.routing;
+    // A routing made for another pool (this one is a gutter, or a second pool behind a wrapper) is not ours.
+    if (routing === undefined || routing.pool !== this) return this.home(owner);
+    const placement = routing.place(routeKey, owner);
+    if (!placement) throw new NodeDownError(operation, (this.nodes[owner] as N).id);
+    return placement;
+  }
+}
+
+/** A TTL no longer than `maxTtl` (0, "no expiry", becomes `maxTtl`). */
+function capTtl(ttlSeconds: number, maxTtl: number | undefined): number {
+  if (maxTtl === undefined) return ttlSeconds;
+  return ttlSeconds <= 0 ? maxTtl : Math.min(ttlSeconds, maxTtl);
+}
