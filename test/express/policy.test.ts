@@ -170,6 +170,12 @@ describe('judging a response head', () => {
 });
 
 describe('packaging', () => {
+  it('cache.middleware() moved: it throws E_MOVED naming stampede-guard/express', () => {
+    const attempt = () => (cache as unknown as { middleware(): unknown }).middleware();
+    expect(attempt).toThrow(expect.objectContaining({ code: 'E_MOVED' }));
+    expect(attempt).toThrow("import { cacheMiddleware } from 'stampede-guard/express'");
+  });
+
   it('never imports express at run time (it is an optional peer dependency)', () => {
     for (const folder of ['../../src/express/', '../../src/http/']) {
       const dir = new URL(folder, import.meta.url);
