@@ -219,8 +219,15 @@ export class ReadThrough {
     const loaded = await this.#runLoader(req, stale, false);
     if (!loaded.store) return loaded.value;
     const policy = storedPolicy(req.policy, loaded);
-    const bytes = this.#deps.entries.encode(req, loaded.value, loaded.costMs, policy, loaded.noStale);
     const freshUntil = Date.now() + policy.ttl * 1000;
+    const bytes = this.#deps.entries.encode(
+      req,
+      loaded.value,
+      loaded.costMs,
+      policy,
+      loaded.noStale,
+      freshUntil,
+    );
     const write = this.#deps.entries.write(req, bytes, policy).then(
       (stored) => {
         if (stored) req.freshUntil = freshUntil;
