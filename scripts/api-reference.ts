@@ -15,7 +15,11 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const API_DIR = path.join(ROOT, 'docs/api');
 
 const OPTIONS: TypeDocOptions & Partial<PluginOptions> = {
-  entryPoints: [path.join(ROOT, 'src/index.ts'), path.join(ROOT, 'src/prometheus/index.ts')],
+  entryPoints: [
+    path.join(ROOT, 'src/index.ts'),
+    path.join(ROOT, 'src/express/index.ts'),
+    path.join(ROOT, 'src/prometheus/index.ts'),
+  ],
   tsconfig: path.join(ROOT, 'tsconfig.build.json'),
   plugin: ['typedoc-plugin-markdown'],
   name: 'stampede-guard API reference',

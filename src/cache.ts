@@ -1,11 +1,10 @@
 /**
  * createCache(): the public face of the read-through policy. It resolves options, builds the store,
- * coalesces calls in-process, and hands misses to the read-through state machine in `lock/`.
+ * coalesces calls in-process, and hands misses to the read-through state machine in `read-through/`.
  */
 
 import { argumentsKey } from './arguments-key.js';
-import { Entries } from './entries.js';
-import { CacheClosedError, InvalidOptionError, StoreError } from './errors.js';
+import { CacheClosedError, InvalidOptionError, MovedError, StoreError } from './errors.js';
 import {
   CacheEventEmitter,
   type CacheEventName,
@@ -14,29 +13,30 @@ import {
   emptyStats,
   warnCallbackFailure,
 } from './events.js';
-import { type CacheMiddleware, createCacheMiddleware } from './express/middleware.js';
-import type { ResponseCacheOptions } from './express/options.js';
 import { toStoreKey } from './keys.js';
 import type { Loader } from './loader-context.js';
-import { ReadThrough } from './lock/read-through.js';
 import { SafeLock } from './lock/safe-lock.js';
-import { Singleflight } from './lock/singleflight.js';
 import {
   type CacheOptions,
   type ResolvedCacheOptions,
+  type ResolvedPolicy,
   resolveCacheOptions,
   resolveSetOptions,
   resolveWrapOptions,
   type WrapOptions,
 } from './options.js';
+import { type Answer, servable } from './read-through/answer.js';
+import { Entries } from './read-through/entries.js';
+import { type ReadRequest, ReadThrough } from './read-through/read-through.js';
+import { Singleflight } from './read-through/singleflight.js';
+import type { Replay } from './recorder.js';
 import { SafeModeController, type SafeModeStatus } from './safe-mode/controller.js';
 import { MemcachedStore } from './store/memjs/memcached-store.js';
 import { MetaStore } from './store/meta/meta-store.js';
 import type { RendezvousPool } from './store/rendezvous-pool.js';
 import type { Store } from './store/store.js';
-import type { Replay } from './warmup/access-recorder.js';
 
-export interface CachedOptions<A extends unknown[]> extends WrapOptions {
+export interface CachedOptions<A extends unknown[]> extends Omit<WrapOptions, 'replay'> {
   /**
    * Builds the key suffix from the arguments; must return a non-empty string. @default a stable encoding
    * of the arguments that refuses what it cannot tell apart (see arguments-key.ts)
@@ -55,7 +55,7 @@ export class Cache {
   readonly #events = new CacheEventEmitter();
   readonly #stats: CacheStats = emptyStats();
   readonly #entries: Entries;
-  readonly #flights = new Singleflight<unknown>();
+  readonly #flights = new Singleflight<unknown, ReadRequest<unknown>>();
   readonly #readThrough: ReadThrough;
   readonly #safeMode: SafeModeController;
   /** The stores this cache created (not a `store` passed in): `close()` closes these and only these. */
@@ -95,47 +95,97 @@ export class Cache {
    * sharing memcached when locking applies. Loader errors reach every joined caller and are not cached.
    */
   wrap<T>(key: string, loader: Loader<T>, options?: WrapOptions): Promise<T> {
-    return this.wrapWithReplay(key, loader, options, undefined);
+    const flight = this.#start(key, loader, options);
+    return flight instanceof Promise ? flight : (flight.promise as Promise<T>);
   }
 
   /**
-   * `wrap()` that also tells the warmup recorder how to replay the request.
-   * @internal used by `cached()` and the Express middleware.
+   * `wrap()` that also says how the value was got (`source`: hit, stale, waited, loaded) and how fresh it
+   * is (`freshUntil`): what an adapter needs to tell its clients (the HTTP layer's `X-Cache` and `Age`).
+   * A call joined on another call in flight for the key got that call's value: `loaded` reads `waited`.
    */
-  wrapWithReplay<T>(
+  answer<T>(key: string, loader: Loader<T>, options?: WrapOptions): Promise<Answer<T>> {
+    const flight = this.#start(key, loader, options);
+    if (flight instanceof Promise) return flight;
+    const { meta: request, joined } = flight;
+    return flight.promise.then((value) => ({
+      value: value as T,
+      source: joined && request.source === 'loaded' ? 'waited' : (request.source ?? 'loaded'),
+      freshUntil: request.freshUntil,
+    }));
+  }
+
+  /**
+   * The stored value of `key` with its freshness, if it answers a read under `options` now (fresh, or
+   * stale within the effective `grace`), without loading, locking or refreshing anything; undefined
+   * otherwise, or if memcached fails. `source` is `hit` or `stale`.
+   */
+  async peek<T = unknown>(key: string, options?: WrapOptions): Promise<Answer<T> | undefined> {
+    this.#assertOpen();
+    const policy = resolveWrapOptions(options, this.#options.policy, 'peek().');
+    const k = { key, storeKey: toStoreKey(this.#options.namespace, key) };
+    try {
+      const entry = await this.#entries.read(k);
+      const source = entry ? servable(entry, policy, Date.now()) : undefined;
+      if (entry && source) return { value: entry.value as T, source, freshUntil: entry.freshUntil };
+    } catch (error) {
+      this.#reportStoreError(key, error);
+    }
+    return undefined;
+  }
+
+  /**
+   * The read-through policy a call with `options` runs with (the cache's, overridden by them). Validates
+   * like `wrap()`: throws `InvalidOptionError`, naming options with `where` (e.g. `'middleware().'`).
+   */
+  policy(options?: WrapOptions, where = 'wrap().'): Readonly<ResolvedPolicy> {
+    return resolveWrapOptions(options, this.#options.policy, where);
+  }
+
+  /** Validates a call and starts (or joins) its flight; a rejected promise when the call is invalid. */
+  #start<T>(
     key: string,
     loader: Loader<T>,
     options: WrapOptions | undefined,
-    replay: Replay | undefined,
-  ): Promise<T> {
+  ): Promise<never> | { promise: Promise<unknown>; joined: boolean; meta: ReadRequest<unknown> } {
     if (this.#closed) return Promise.reject(new CacheClosedError());
     if (typeof loader !== 'function')
       return Promise.reject(new InvalidOptionError('loader', 'a function', loader));
     let storeKey: string;
-    let policy: ReturnType<typeof resolveWrapOptions>;
+    let policy: ResolvedPolicy;
     try {
       storeKey = toStoreKey(this.#options.namespace, key);
       policy = resolveWrapOptions(options, this.#options.policy, 'wrap().');
     } catch (error) {
       return Promise.reject(error);
     }
-    if (this.#options.recorder) this.#record(key, replay);
-    const flight = this.#flights.run(storeKey, () =>
-      this.#readThrough.fetch({ key, storeKey, loader, policy }),
-    );
+    if (this.#options.recorder) this.#record(key, options?.replay);
+    const request: ReadRequest<unknown> = {
+      key,
+      storeKey,
+      loader,
+      policy,
+      source: undefined,
+      freshUntil: undefined,
+    };
+    const flight = this.#flights.run(storeKey, () => this.#readThrough.fetch(request), request);
     if (flight.joined) {
       this.#stats.coalesced++;
       this.#events.emit('coalesced', { key });
     }
-    return flight.promise as Promise<T>;
+    return flight;
   }
 
   /**
-   * Express middleware caching whole GET/HEAD responses with `wrap()`'s protocol: one request renders a
-   * missing page, the others wait for it (see docs/express.md). Usable app-wide or per route.
+   * @deprecated Moved to the `stampede-guard/express` entry point, so the root needs no Express types:
+   * `import { cacheMiddleware } from 'stampede-guard/express'` and `cacheMiddleware(cache, options)`.
+   * Throws a `MovedError` (code `E_MOVED`) naming it.
    */
-  middleware(options?: ResponseCacheOptions): CacheMiddleware {
-    return createCacheMiddleware(this, options, this.#options.policy);
+  middleware(..._options: unknown[]): never {
+    throw new MovedError(
+      'cache.middleware()',
+      "import { cacheMiddleware } from 'stampede-guard/express' and call cacheMiddleware(cache, options)",
+    );
   }
 
   /**
@@ -163,6 +213,9 @@ export class Cache {
     const { key: keyOf, ...wrapOptions } = options;
     if (keyOf !== undefined && typeof keyOf !== 'function')
       throw new InvalidOptionError('cached().key', 'a function', keyOf);
+    // cached() describes its calls' replay itself (the function's name and arguments).
+    if ('replay' in wrapOptions)
+      throw new InvalidOptionError('cached().replay', 'a known option (unknown name)', 'replay');
     resolveWrapOptions(wrapOptions, this.#options.policy, 'cached().'); // fail at definition, not at first call
     return (...args: A) => {
       let suffix: unknown;
@@ -176,11 +229,8 @@ export class Cache {
         return Promise.reject(
           new InvalidOptionError('cached().key', 'a function returning a non-empty string', suffix),
         );
-      return this.wrapWithReplay(`${name}:${suffix}`, () => fn(...args), wrapOptions, {
-        kind: 'loader',
-        name,
-        args,
-      });
+      const replay: Replay = { kind: 'loader', name, args };
+      return this.wrap(`${name}:${suffix}`, () => fn(...args), { ...wrapOptions, replay });
     };
   }
 
@@ -190,8 +240,7 @@ export class Cache {
     const k = { key, storeKey: toStoreKey(this.#options.namespace, key) };
     try {
       const entry = await this.#entries.read(k);
-      const grace = entry?.noStale ? 0 : this.#options.policy.grace;
-      if (entry && Date.now() < entry.freshUntil + grace * 1000) return entry.value as T;
+      if (entry && servable(entry, this.#options.policy, Date.now())) return entry.value as T;
     } catch (error) {
       this.#reportStoreError(key, error);
     }

@@ -1,8 +1,11 @@
 /**
- * Error classes with stable codes. Match on `code`, not on messages: codes never change between versions.
+ * The core's error classes with stable codes. Match on `code`, not on messages: codes never change between
+ * versions. Subsystems (warmup, the HTTP layer) declare their own codes beside their errors; the public
+ * `ErrorCode` (src/index.ts) is the union of them all.
  */
 
-export type ErrorCode =
+/** The codes of the core's errors. */
+export type CoreErrorCode =
   | 'E_INVALID_OPTION'
   | 'E_WAIT_TIMEOUT'
   | 'E_STORE'
@@ -10,22 +13,25 @@ export type ErrorCode =
   | 'E_VALUE_TOO_LARGE'
   | 'E_STORE_OUT_OF_MEMORY'
   | 'E_NODE_DOWN'
-  | 'E_HOTLIST'
   | 'E_SERIALIZE'
-  | 'E_CLOSED';
+  | 'E_CLOSED'
+  | 'E_MOVED';
 
 interface ErrorDetails {
   key?: string | undefined;
   cause?: unknown;
 }
 
-/** Base class of every error stampede-guard throws on purpose (except option errors, which are TypeErrors). */
-export class StampedeGuardError extends Error {
-  readonly code: ErrorCode;
+/**
+ * Base class of every error stampede-guard throws on purpose (except option errors, which are TypeErrors).
+ * `C`: the codes its subclass may carry (every public one: `ErrorCode`).
+ */
+export class StampedeGuardError<C extends string = string> extends Error {
+  readonly code: C;
   /** The cache key involved, as the caller gave it (not namespaced, not hashed). */
   readonly key: string | undefined;
 
-  constructor(code: ErrorCode, message: string, details: ErrorDetails = {}) {
+  constructor(code: C, message: string, details: ErrorDetails = {}) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
     this.name = new.target.name;
     this.code = code;
@@ -47,7 +53,7 @@ export class InvalidOptionError extends TypeError {
 }
 
 /** A waiter spent its wait budget while another worker held the lock, and `onWaitTimeout` is `'throw'`. */
-export class WaitTimeoutError extends StampedeGuardError {
+export class WaitTimeoutError extends StampedeGuardError<'E_WAIT_TIMEOUT'> {
   /** How long the caller waited, in milliseconds. */
   readonly waitedMs: number;
 
@@ -60,13 +66,20 @@ export class WaitTimeoutError extends StampedeGuardError {
 }
 
 /** A memcached operation failed. The cache never lets it reach a `wrap()` caller; `get`/`set`/`delete` report it. */
-export class StoreError extends StampedeGuardError {
+export type StoreErrorCode =
+  | 'E_STORE'
+  | 'E_STORE_TIMEOUT'
+  | 'E_VALUE_TOO_LARGE'
+  | 'E_STORE_OUT_OF_MEMORY'
+  | 'E_NODE_DOWN';
+
+export class StoreError extends StampedeGuardError<StoreErrorCode> {
   /** The store operation, e.g. `get` or `add`. */
   readonly operation: string;
   /** The memcached node (`host:port`), when one was chosen. */
   readonly node: string | undefined;
 
-  constructor(operation: string, node: string | undefined, cause: unknown, code: ErrorCode = 'E_STORE') {
+  constructor(operation: string, node: string | undefined, cause: unknown, code: StoreErrorCode = 'E_STORE') {
     const reason = describeThrown(cause);
     super(code, `memcached ${operation} failed${node ? ` on ${node}` : ''}: ${reason}`, { cause });
     this.operation = operation;
@@ -110,7 +123,7 @@ export class StoreOutOfMemoryError extends StoreError {
 }
 
 /** A value could not be serialized for storage (circular structure, BigInt with JSON, ...). */
-export class SerializationError extends StampedeGuardError {
+export class SerializationError extends StampedeGuardError<'E_SERIALIZE'> {
   constructor(key: string | undefined, cause: unknown) {
     const reason = describeThrown(cause);
     super('E_SERIALIZE', `Cannot serialize the value of "${key}": ${reason}`, { key, cause });
@@ -118,9 +131,16 @@ export class SerializationError extends StampedeGuardError {
 }
 
 /** The cache was used after `close()`. */
-export class CacheClosedError extends StampedeGuardError {
+export class CacheClosedError extends StampedeGuardError<'E_CLOSED'> {
   constructor() {
     super('E_CLOSED', 'The cache is closed');
+  }
+}
+
+/** A part of the API that moved: the message names where it went. */
+export class MovedError extends StampedeGuardError<'E_MOVED'> {
+  constructor(what: string, instead: string) {
+    super('E_MOVED', `${what} moved: ${instead}`);
   }
 }
 

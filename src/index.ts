@@ -1,34 +1,45 @@
 /**
  * The core of stampede-guard: `createCache()`, the `Cache` it returns, options, events, errors, stores, and
- * the warmup API. The Prometheus exporter is a separate entry point, `stampede-guard/prometheus`.
+ * the warmup API. Adapters are separate entry points: `stampede-guard/express` (the response cache
+ * middleware) and `stampede-guard/prometheus`; importing this one needs neither Express nor its types.
  * @module stampede-guard
  */
+
+import type { CoreErrorCode } from './errors.js';
+import type { HttpErrorCode } from './http/errors.js';
+import type { WarmupErrorCode } from './warmup/errors.js';
+
 export { Cache, type CachedOptions, createCache, type SetOptions } from './cache.js';
 export {
   CacheClosedError,
-  type ErrorCode,
+  type CoreErrorCode,
   InvalidOptionError,
+  MovedError,
   NodeDownError,
   SerializationError,
   StampedeGuardError,
   StoreError,
+  type StoreErrorCode,
   StoreOutOfMemoryError,
   StoreTimeoutError,
   ValueTooLargeError,
   WaitTimeoutError,
 } from './errors.js';
 export type { CacheEventName, CacheEvents, CacheStats } from './events.js';
-export * from './express/index.js';
+export type { HttpErrorCode } from './http/errors.js';
 export type { Loader, LoaderContext } from './loader-context.js';
 export type {
   CacheOptions,
   PolicyOptions,
   Protocol,
+  ResolvedPolicy,
   SafeModeSetting,
   ServerSpec,
   WaitTimeoutPolicy,
   WrapOptions,
 } from './options.js';
+export type { Answer, AnswerSource } from './read-through/answer.js';
+export type { AccessRecorder, Replay } from './recorder.js';
 export type { SafeModeStatus } from './safe-mode/controller.js';
 export type { NodeHealthSnapshot } from './safe-mode/node-health.js';
 export type { FailoverMode } from './safe-mode/settings.js';
@@ -47,4 +58,8 @@ export type {
   PoolRouting,
 } from './store/node-pool.js';
 export type { Store, StoreCallOptions } from './store/store.js';
+export type { WarmupErrorCode } from './warmup/errors.js';
 export * from './warmup/index.js';
+
+/** Every code a stampede-guard error carries: the core's, warmup's and the HTTP layer's (docs/errors.md). */
+export type ErrorCode = CoreErrorCode | WarmupErrorCode | HttpErrorCode;

@@ -5,11 +5,11 @@
 import type { ConnectionOptions } from 'node:tls';
 import { InvalidOptionError } from './errors.js';
 import { isValidNamespace } from './keys.js';
+import type { AccessRecorder, Replay } from './recorder.js';
 import type { FailoverMode, SafeModeSetting } from './safe-mode/settings.js';
 import { jsonSerializer, type Serializer } from './serializer.js';
 import type { Store } from './store/store.js';
 import { checkObject, integer, number, oneOf, optionalString } from './validation.js';
-import type { AccessRecorder } from './warmup/access-recorder.js';
 
 export type { SafeModeSetting };
 export type WaitTimeoutPolicy = 'load' | 'stale' | 'throw';
@@ -50,6 +50,14 @@ export interface PolicyOptions {
 export interface WrapOptions extends PolicyOptions {
   /** Take the `safe-` lock on a miss even when safe mode is off. @default false */
   lock?: boolean;
+  /**
+   * `wrap()` only: how a warmup can reproduce this call, handed to the cache's `recorder` with the
+   * request (`{ kind: 'loader', name, args }` or `{ kind: 'url', url }`). `cached()` functions and the
+   * HTTP middleware describe their own calls; set it on your `wrap()` calls (an adapter for another
+   * framework) to have their keys warmed.
+   * @default none (the key is counted, not replayable)
+   */
+  replay?: Replay;
 }
 
 export interface CacheOptions extends PolicyOptions {
@@ -235,7 +243,7 @@ const CACHE_KEYS = new Set<string>([
   'serializer',
   'recorder',
 ]);
-const WRAP_KEYS = new Set<string>([...POLICY_KEYS, 'lock']);
+const WRAP_KEYS = new Set<string>([...POLICY_KEYS, 'lock', 'replay']);
 const DEFAULT_SERVER = '127.0.0.1:11211';
 
 /** Validates `createCache()` options and fills in defaults. Throws `InvalidOptionError` (a TypeError). */
@@ -362,7 +370,21 @@ export function resolveWrapOptions(
     throw new InvalidOptionError(`${where}lock`, 'a boolean', input.lock);
   }
   policy.lock = input.lock ?? base.lock;
+  if (input.replay !== undefined) checkReplay(`${where}replay`, input.replay);
   return policy;
+}
+
+/** A `Replay`: `{ kind: 'loader', name, args }` or `{ kind: 'url', url }`. */
+function checkReplay(name: string, value: unknown): void {
+  const r = value as Partial<{ kind: string; name: unknown; args: unknown; url: unknown }>;
+  const ok =
+    typeof value === 'object' &&
+    value !== null &&
+    ((r.kind === 'loader' && typeof r.name === 'string' && Array.isArray(r.args)) ||
+      (r.kind === 'url' && typeof r.url === 'string'));
+  if (!ok) {
+    throw new InvalidOptionError(name, "{ kind: 'loader', name, args } or { kind: 'url', url }", value);
+  }
 }
 
 const SET_KEYS = new Set<string>(['ttl']);

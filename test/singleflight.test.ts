@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Singleflight } from '../src/lock/singleflight.js';
+import { Singleflight } from '../src/read-through/singleflight.js';
 import { deferred } from './support/deferred.js';
 
 describe('Singleflight', () => {

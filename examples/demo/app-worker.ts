@@ -3,11 +3,12 @@
  *
  * - MODE=unprotected: what many apps do by hand: memjs get, on a miss query and set (cache errors
  *   count as misses, with a timeout so a hung node cannot hang the request).
- * - MODE=stampede-guard: `cache.middleware()` in front, with a hotlist recorder for the warmup scenario.
+ * - MODE=stampede-guard: `cacheMiddleware(cache)` in front, with a hotlist recorder for the warmup scenario.
  */
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import memjs from 'memjs';
+import { cacheMiddleware } from '../../src/express/index.js';
 import { createCache, HotKeyRecorder } from '../../src/index.js';
 import { onMessage, ready, report } from '../../test/support/worker-runtime.js';
 
@@ -47,7 +48,7 @@ if (mode === 'unprotected') {
     writeIntervalMs: 0,
   });
   const cache = createCache({ servers, namespace: 'demo', ttl: TTL, recorder });
-  app.use(cache.middleware());
+  app.use(cacheMiddleware(cache));
   app.get('/products/:id', async (req, res) => {
     res.type('html').send(await renderProduct(req.params.id));
   });

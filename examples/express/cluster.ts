@@ -14,6 +14,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import compression from 'compression';
 import express from 'express';
 import { createCache } from 'stampede-guard';
+import { cacheMiddleware } from 'stampede-guard/express';
 import { withMemcached } from '../lib/memcached.js';
 
 const WORKERS = 4;
@@ -83,7 +84,7 @@ async function worker(): Promise<void> {
   const app = express();
   app.use(compression()); // in front: the identity page is cached, each client gets its encoding
   // lock: one render cluster-wide (not only per process) even when safe mode is off.
-  app.use(cache.middleware({ ttl: 30, grace: 300, lock: true }));
+  app.use(cacheMiddleware(cache, { ttl: 30, grace: 300, lock: true }));
   app.get('/report/:id', async (req, res) => {
     renders++;
     await sleep(200); // the expensive query

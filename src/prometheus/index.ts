@@ -6,9 +6,8 @@
  * @module stampede-guard/prometheus
  */
 import { Counter, register as defaultRegistry, Gauge, Histogram, type Registry } from 'prom-client';
-import type { Cache } from '../cache.js';
 import { InvalidOptionError } from '../errors.js';
-import type { CacheStats } from '../events.js';
+import type { Cache, CacheStats } from '../index.js';
 import { checkObject } from '../validation.js';
 
 export interface CacheMetricsOptions {

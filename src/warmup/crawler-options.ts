@@ -1,6 +1,7 @@
 /** Options of `warmup()`, their defaults and validation (a TypeError naming the option, as p-retry does). */
 import type { Cache, CachedOptions } from '../cache.js';
 import { InvalidOptionError } from '../errors.js';
+import { checkObject, integer, number } from '../validation.js';
 import type { HotlistEntry } from './hotlist-format.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: loaders take whatever arguments the hotlist recorded.
@@ -77,7 +78,7 @@ export interface ResolvedWarmupOptions {
   onProgress: ((progress: WarmupProgress) => void) | undefined;
 }
 
-const WARMUP_OPTIONS = [
+const WARMUP_OPTIONS: ReadonlySet<string> = new Set([
   'entries',
   'top',
   'baseUrl',
@@ -91,19 +92,10 @@ const WARMUP_OPTIONS = [
   'force',
   'signal',
   'onProgress',
-];
-
-/** An options object with only `known` keys: a misspelt option is an error, not a silent default. */
-export function rejectUnknownOptions(input: unknown, known: readonly string[]): void {
-  if (typeof input !== 'object' || input === null)
-    throw new InvalidOptionError('options', 'an object', input);
-  for (const key of Object.keys(input)) {
-    if (!known.includes(key)) throw new InvalidOptionError(key, 'a known option (unknown name)', key);
-  }
-}
+]);
 
 export function resolveWarmupOptions(input: WarmupOptions): ResolvedWarmupOptions {
-  rejectUnknownOptions(input, WARMUP_OPTIONS);
+  checkObject('options', input, WARMUP_OPTIONS, '');
   // Defaults replace `undefined` only: `null` is no option value here, and fails validation below.
   const {
     top = Number.POSITIVE_INFINITY,
@@ -122,10 +114,10 @@ export function resolveWarmupOptions(input: WarmupOptions): ResolvedWarmupOption
     throw new InvalidOptionError('top', 'an integer >= 1', o.top);
   }
   integer('concurrency', o.concurrency, 1, 10_000);
-  finite('rate', o.rate, 0);
-  finite('timeoutMs', o.timeoutMs, 1);
+  number('rate', o.rate, 0);
+  number('timeoutMs', o.timeoutMs, 1);
   integer('retries', o.retries, 0, 100);
-  finite('retryDelayMs', o.retryDelayMs, 0);
+  number('retryDelayMs', o.retryDelayMs, 0);
   if (typeof o.force !== 'boolean') throw new InvalidOptionError('force', 'a boolean', o.force);
   if (o.onProgress !== undefined && typeof o.onProgress !== 'function') {
     throw new InvalidOptionError('onProgress', 'a function', o.onProgress);
@@ -168,16 +160,4 @@ export function resolveWarmupOptions(input: WarmupOptions): ResolvedWarmupOption
     signal: o.signal,
     onProgress: o.onProgress,
   };
-}
-
-function integer(name: string, value: unknown, min: number, max: number): void {
-  if (!Number.isInteger(value) || (value as number) < min || (value as number) > max) {
-    throw new InvalidOptionError(name, `an integer from ${min} to ${max}`, value);
-  }
-}
-
-function finite(name: string, value: unknown, min: number): void {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
-    throw new InvalidOptionError(name, `a finite number >= ${min}`, value);
-  }
 }

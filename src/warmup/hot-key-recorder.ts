@@ -9,9 +9,8 @@
  *   await cache.close();
  *   await recorder.close(); // writes the hotlist one last time
  */
-import { InvalidOptionError } from '../errors.js';
-import type { AccessRecorder, Replay } from './access-recorder.js';
-import { rejectUnknownOptions } from './crawler-options.js';
+import type { AccessRecorder, Replay } from '../recorder.js';
+import { checkObject, integer } from '../validation.js';
 import { type HotlistEntry, type HotlistError, isPlainJson, type RankedEntry } from './hotlist-format.js';
 import { byImpact } from './hotlist-reader.js';
 import { HotlistWriter, resolveWriteOptions } from './hotlist-writer.js';
@@ -45,14 +44,14 @@ export interface HotKeyRecorderOptions {
   queryParams?: QueryParams;
 }
 
-const RECORDER_OPTIONS = [
+const RECORDER_OPTIONS: ReadonlySet<string> = new Set([
   'capacity',
   'hotlistFile',
   'writeIntervalMs',
   'hotlistSize',
   'onWriteError',
   'queryParams',
-];
+]);
 
 /** The weight of a cost sample once a key has many: recent costs count more (the data may grow). */
 const COST_SMOOTHING = 1 / 32;
@@ -84,15 +83,11 @@ export class HotKeyRecorder implements AccessRecorder {
   #costSamples = 0;
 
   constructor(options: HotKeyRecorderOptions = {}) {
-    rejectUnknownOptions(options, RECORDER_OPTIONS);
+    checkObject('options', options, RECORDER_OPTIONS, '');
     const { capacity = 10_000, hotlistSize = 2000, hotlistFile, writeIntervalMs, onWriteError } = options;
     this.#filter = queryFilter(options.queryParams === undefined ? 'drop' : options.queryParams);
-    if (!Number.isInteger(capacity) || capacity < 1 || capacity > 10_000_000) {
-      throw new InvalidOptionError('capacity', 'an integer from 1 to 10000000', capacity);
-    }
-    if (!Number.isInteger(hotlistSize) || hotlistSize < 1) {
-      throw new InvalidOptionError('hotlistSize', 'an integer >= 1', hotlistSize);
-    }
+    integer('capacity', capacity, 1, 10_000_000);
+    integer('hotlistSize', hotlistSize, 1);
     this.#sketch = new SpaceSaving(capacity);
     this.#hotlistSize = hotlistSize;
     if (hotlistFile !== undefined) {

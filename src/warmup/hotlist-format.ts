@@ -9,7 +9,7 @@
  * not plain JSON and would come back different).
  */
 import { StampedeGuardError } from '../errors.js';
-import type { Replay } from './access-recorder.js';
+import type { Replay } from '../recorder.js';
 import { describeJsonError } from './json-error.js';
 
 export const HOTLIST_VERSION = 1;
@@ -41,7 +41,7 @@ export interface HotlistFile {
 }
 
 /** A hotlist file is missing, unreadable, corrupt or of another version. The message names the file. */
-export class HotlistError extends StampedeGuardError {
+export class HotlistError extends StampedeGuardError<'E_HOTLIST'> {
   /** The file or directory involved. */
   readonly file: string;
 

@@ -9,6 +9,7 @@ import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { InvalidOptionError } from '../errors.js';
+import { number } from '../validation.js';
 import { HOTLIST_VERSION, type HotlistEntry, HotlistError, type HotlistFile } from './hotlist-format.js';
 
 /** The recorder's persistence options (documented on `HotKeyRecorderOptions`). */
@@ -103,9 +104,7 @@ export function resolveWriteOptions(options: Omit<HotlistWriterOptions, 'hotlist
   onError: (error: HotlistError) => void;
 } {
   const { writeIntervalMs: intervalMs = 30_000, onWriteError: onError = warn } = options;
-  if (typeof intervalMs !== 'number' || !Number.isFinite(intervalMs) || intervalMs < 0) {
-    throw new InvalidOptionError('writeIntervalMs', 'a finite number >= 0', intervalMs);
-  }
+  number('writeIntervalMs', intervalMs, 0);
   if (typeof onError !== 'function') throw new InvalidOptionError('onWriteError', 'a function', onError);
   return { intervalMs, onError };
 }

@@ -1,5 +1,4 @@
 /** The warmup part of the public API (re-exported by `src/index.ts`). */
-export type { AccessRecorder, Replay } from './access-recorder.js';
 export { type PlannedEntry, planWarmup, type WarmupPlan, type WarmupSummary, warmup } from './crawler.js';
 export type { WarmLoader, WarmupOptions, WarmupProgress } from './crawler-options.js';
 export { HotKeyRecorder, type HotKeyRecorderOptions } from './hot-key-recorder.js';

@@ -5,16 +5,17 @@
  * process could notice that memcached restarted) and a lock held by live traffic means waiting for it.
  */
 import type { Cache } from '../cache.js';
+import { StampedeGuardError } from '../errors.js';
 import type { WarmLoader } from './crawler-options.js';
 
 /** How a replayed entry ended: loaded by this run, or found cached (or loaded by someone else meanwhile). */
 /** How one entry ended (failures are thrown). `uncacheable`: a URL the middleware served without storing. */
 export type Outcome = 'warmed' | 'skipped' | 'uncacheable';
 
-export class AttemptTimeoutError extends Error {
+/** One attempt of a warmup entry took longer than `timeoutMs` (a summary's failure carries it). */
+export class AttemptTimeoutError extends StampedeGuardError<'E_WARMUP_TIMEOUT'> {
   constructor(timeoutMs: number) {
-    super(`timed out after ${timeoutMs} ms`);
-    this.name = 'AttemptTimeoutError';
+    super('E_WARMUP_TIMEOUT', `timed out after ${timeoutMs} ms`);
   }
 }
 

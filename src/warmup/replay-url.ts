@@ -7,13 +7,13 @@
 import http from 'node:http';
 import https from 'node:https';
 import { AbortError } from 'p-retry';
+import { StampedeGuardError } from '../errors.js';
 import { AttemptTimeoutError, type Outcome } from './replay-loader.js';
 
 /** A response status that means the page was not warmed. */
-export class HttpStatusError extends Error {
+export class HttpStatusError extends StampedeGuardError<'E_WARMUP_STATUS'> {
   constructor(readonly status: number) {
-    super(`HTTP ${status}`);
-    this.name = 'HttpStatusError';
+    super('E_WARMUP_STATUS', `HTTP ${status}`);
   }
 }
 

@@ -5,7 +5,8 @@
  */
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import type { CacheStats, ResponseCacheStats } from '../../src/index.js';
+import type { ResponseCacheStats } from '../../src/express/index.js';
+import type { CacheStats } from '../../src/index.js';
 import type { TestAppOptions } from '../fixtures/express-app.js';
 import { httpGet } from '../support/http-get.js';
 import {

@@ -9,8 +9,8 @@ import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import qs from 'qs';
 import { describe, expect, it } from 'vitest';
-import { canonicalQuery } from '../../src/express/canonical-query.js';
-import { pathAndQuery, varySuffix } from '../../src/express/request-key.js';
+import { canonicalQuery } from '../../src/http/canonical-query.js';
+import { pathAndQuery, varySuffix } from '../../src/http/request-key.js';
 
 const simple = (q: string) => querystring.parse(q);
 const extended = (q: string) => qs.parse(q, { allowPrototypes: true });

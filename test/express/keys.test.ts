@@ -6,7 +6,8 @@ import type { AddressInfo } from 'node:net';
 import net from 'node:net';
 import type express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCache, InvalidOptionError, type ResponseCacheOptions } from '../../src/index.js';
+import { cacheMiddleware, type ResponseCacheOptions } from '../../src/express/index.js';
+import { createCache, InvalidOptionError } from '../../src/index.js';
 import { type MemcachedProcess, startMemcached, stopAllMemcached } from '../support/memcached.js';
 import { serve } from './harness.js';
 
@@ -164,7 +165,7 @@ describe('null options (item 15)', () => {
     'staleIfError',
     'beta',
   ])('%s: null is an InvalidOptionError naming it', (name) => {
-    const attempt = () => cache.middleware({ [name]: null } as unknown as ResponseCacheOptions);
+    const attempt = () => cacheMiddleware(cache, { [name]: null } as unknown as ResponseCacheOptions);
     expect(attempt).toThrow(InvalidOptionError);
     expect(attempt).toThrow(`\`middleware().${name}\``);
   });

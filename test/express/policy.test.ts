@@ -6,16 +6,15 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import type { OutgoingHttpHeaders } from 'node:http';
 import { afterAll, describe, expect, it } from 'vitest';
-import { resolveResponseCacheOptions } from '../../src/express/options.js';
-import { pathAndQuery } from '../../src/express/request-key.js';
-import { judgeHead, MAX_RESPONSE_TTL_SECONDS } from '../../src/express/response-policy.js';
-import { createCache, InvalidOptionError, MemoryStore, type ResponseCacheOptions } from '../../src/index.js';
-import { resolveCacheOptions } from '../../src/options.js';
+import { cacheMiddleware, type ResponseCacheOptions } from '../../src/express/index.js';
+import { resolveResponseCacheOptions } from '../../src/http/options.js';
+import { pathAndQuery } from '../../src/http/request-key.js';
+import { judgeHead, MAX_RESPONSE_TTL_SECONDS } from '../../src/http/response-policy.js';
+import { createCache, InvalidOptionError, MemoryStore } from '../../src/index.js';
 
 const cache = createCache({ store: new MemoryStore(), safeMode: 'off' });
 afterAll(() => cache.close());
-const resolved = (options: ResponseCacheOptions = {}) =>
-  resolveResponseCacheOptions(options, resolveCacheOptions({}, {}).policy);
+const resolved = (options: ResponseCacheOptions = {}) => resolveResponseCacheOptions(options, cache);
 
 describe('options', () => {
   it.each([
@@ -30,17 +29,19 @@ describe('options', () => {
     [{ onWaitTimeout: 'wait' }, 'middleware().onWaitTimeout'],
     [{ maxAge: 10 }, 'middleware().maxAge'],
   ])('%j is a TypeError naming %s', (options, name) => {
-    const attempt = () => cache.middleware(options as ResponseCacheOptions);
+    const attempt = () => cacheMiddleware(cache, options as ResponseCacheOptions);
     expect(attempt).toThrow(InvalidOptionError);
     expect(attempt).toThrow(TypeError);
     expect(attempt).toThrow(`\`${name}\``);
   });
 
-  it('inherits the cache policy and overrides it per middleware', () => {
-    const o = resolveResponseCacheOptions({ grace: 30 }, { ...resolved().policy, ttl: 120 });
+  it('inherits the cache policy and overrides it per middleware', async () => {
+    const base = createCache({ store: new MemoryStore(), safeMode: 'off', ttl: 120 });
+    const o = resolveResponseCacheOptions({ grace: 30 }, base);
     expect(o.policy).toMatchObject({ ttl: 120, grace: 30, lock: true });
     expect(o.wrap).toEqual({ lock: true, grace: 30 }); // pages lock by default
-    expect(resolveResponseCacheOptions({ lock: false }, resolved().policy).policy.lock).toBe(false);
+    expect(resolveResponseCacheOptions({ lock: false }, base).policy.lock).toBe(false);
+    await base.close();
     expect([...o.statuses]).toEqual([200, 203, 204, 301, 404, 410]);
   });
 });
@@ -169,11 +170,19 @@ describe('judging a response head', () => {
 });
 
 describe('packaging', () => {
+  it('cache.middleware() moved: it throws E_MOVED naming stampede-guard/express', () => {
+    const attempt = () => (cache as unknown as { middleware(): unknown }).middleware();
+    expect(attempt).toThrow(expect.objectContaining({ code: 'E_MOVED' }));
+    expect(attempt).toThrow("import { cacheMiddleware } from 'stampede-guard/express'");
+  });
+
   it('never imports express at run time (it is an optional peer dependency)', () => {
-    const dir = new URL('../../src/express/', import.meta.url);
-    for (const file of readdirSync(dir)) {
-      const source = readFileSync(new URL(file, dir), 'utf8');
-      expect(source, file).not.toMatch(/^import (?!type )[^;]*from 'express'/m);
+    for (const folder of ['../../src/express/', '../../src/http/']) {
+      const dir = new URL(folder, import.meta.url);
+      for (const file of readdirSync(dir)) {
+        const source = readFileSync(new URL(file, dir), 'utf8');
+        expect(source, file).not.toMatch(/^import (?!type )[^;]*from 'express'/m);
+      }
     }
   });
 });

@@ -9,7 +9,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import express from 'express';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createCache, type ResponseCacheEvents } from '../../src/index.js';
+import { cacheMiddleware, type ResponseCacheEvents } from '../../src/express/index.js';
+import { createCache } from '../../src/index.js';
 import { deferred } from '../support/deferred.js';
 import { type MemcachedProcess, startMemcached, stopAllMemcached } from '../support/memcached.js';
 import { cacheStatuses, serve } from './harness.js';
@@ -64,6 +65,21 @@ describe('HEAD and conditional requests', () => {
       expect(head.headers['content-length']).toBe(String(get.body.length));
       expect(Buffer.isBuffer(head.body) ? head.body.length : 0).toBe(0); // superagent skips HEAD bodies
       expect(s.renders['/page/head']).toBe(2);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it("answers a stale HEAD STALE by the middleware's grace, whatever the cache's (regression)", async () => {
+    // Before: HEAD went through cache.get(), which applied the cache's grace (0) first: BYPASS.
+    const s = await serve(node, { renderMs: 10, cache: { grace: 0 }, middleware: { ttl: 1, grace: 600 } });
+    try {
+      expect((await s.get('/page/stale-head')).headers['x-cache']).toBe('MISS');
+      await sleep(1100); // past ttl, within the middleware's grace
+      const head = await s.head('/page/stale-head');
+      expect(head.status).toBe(200);
+      expect(head.headers['x-cache']).toBe('STALE');
+      expect(s.renders['/page/stale-head']).toBe(1);
     } finally {
       await s.close();
     }
@@ -127,8 +143,8 @@ describe('more than one cache middleware on a route', () => {
     const cache = createCache({ servers: [node.address], namespace: `twice${process.pid}` });
     let renders = 0;
     const app = express();
-    app.use(cache.middleware());
-    app.get('/twice', cache.middleware({ ttl: 5 }), (_req, res) => {
+    app.use(cacheMiddleware(cache));
+    app.get('/twice', cacheMiddleware(cache, { ttl: 5 }), (_req, res) => {
       renders++;
       res.send('once');
     });

@@ -16,7 +16,7 @@
  * Every delay is jittered, at most SLEEP_CAP_MS (the lock is re-read at least that often), and never past
  * the end of the wait budget.
  */
-import type { Expectation } from './lock-value.js';
+import type { Expectation } from '../lock/lock-value.js';
 
 /** How far a load may stray from its last cost, as a fraction of it, and still be met by fast polls. */
 export const SPREAD = 0.5;

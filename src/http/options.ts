@@ -1,15 +1,18 @@
 /**
- * Options of the response-caching middleware (`cache.middleware()`), their defaults and validation.
- * The read-through options (`ttl`, `grace`, `lock`, `waitTimeoutMs`, ...) are `wrap()`'s, over the cache's.
+ * Options of the HTTP response cache (the Express adapter's `cacheMiddleware()`, and any other adapter),
+ * their defaults and validation. The read-through options (`ttl`, `grace`, `lock`, `waitTimeoutMs`, ...)
+ * are `wrap()`'s, over the cache's. `Req` is the adapter's request type, which the `key` function gets.
  */
-import type { Request } from 'express';
+import type { IncomingMessage } from 'node:http';
 import { InvalidOptionError } from '../errors.js';
-import { type ResolvedPolicy, resolveWrapOptions, type WrapOptions } from '../options.js';
+import type { Cache, ResolvedPolicy, WrapOptions } from '../index.js';
+import { checkObject, integer, number, oneOf } from '../validation.js';
 
 /** What a response that sets cookies becomes: not stored (`'pass'`), or stored without its `Set-Cookie`. */
 export type SetCookiePolicy = 'pass' | 'strip';
 
-export interface ResponseCacheOptions extends WrapOptions {
+export interface ResponseCacheOptions<Req extends IncomingMessage = IncomingMessage>
+  extends Omit<WrapOptions, 'replay'> {
   /**
    * Take the `safe-` lock on a miss, so a page renders once cluster-wide while the other requests wait
    * (what nginx's `proxy_cache_lock` does). Pages are expensive; unlike `wrap()`, this is on by default.
@@ -25,7 +28,7 @@ export interface ResponseCacheOptions extends WrapOptions {
    * the scheme and host as the app sees them (with `trust proxy`, from `X-Forwarded-Proto`/`-Host`),
    * the path as sent, the query with its parameters sorted (see docs/express.md, "Keys")
    */
-  key?: (req: Request) => string | false;
+  key?: (req: Req) => string | false;
   /**
    * Request headers whose values are part of the key, as sent (case and inner whitespace kept; only
    * `accept-encoding`'s codings, case-insensitive by spec, are lower-cased). A response sent with `Vary`
@@ -74,8 +77,8 @@ export interface ResponseCacheOptions extends WrapOptions {
   clientBypass?: boolean;
 }
 
-export interface ResolvedResponseCacheOptions {
-  key: ((req: Request) => string | false) | undefined;
+export interface ResolvedResponseCacheOptions<Req extends IncomingMessage = IncomingMessage> {
+  key: ((req: Req) => string | false) | undefined;
   vary: string[];
   statuses: ReadonlySet<number>;
   maxBodyBytes: number;
@@ -86,10 +89,10 @@ export interface ResolvedResponseCacheOptions {
   setCookie: SetCookiePolicy;
   passTtl: number;
   clientBypass: boolean;
-  /** The read-through options as given, for `wrapWithReplay()`. */
+  /** The read-through options as given (with `lock` on by default), for `cache.answer()` and `cache.peek()`. */
   wrap: WrapOptions;
   /** The effective read-through policy (the cache's, overridden by the given options). */
-  policy: ResolvedPolicy;
+  policy: Readonly<ResolvedPolicy>;
 }
 
 const WHERE = 'middleware().';
@@ -108,24 +111,28 @@ const OWN_KEYS = new Set([
 ]);
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9a-z-]+$/;
 
-/** Validates middleware options over the cache's policy. Throws `InvalidOptionError` (a TypeError). */
-export function resolveResponseCacheOptions(
-  input: ResponseCacheOptions | undefined,
-  base: ResolvedPolicy,
-): ResolvedResponseCacheOptions {
-  if (input !== undefined && (typeof input !== 'object' || input === null || Array.isArray(input))) {
-    throw new InvalidOptionError('middleware()', 'an object', input);
-  }
-  const o: ResponseCacheOptions = { ...input };
-  // No option documents a meaning for null: it is a mistake, not "the default".
-  for (const [name, value] of Object.entries(o)) {
-    if (value === null) throw new InvalidOptionError(`${WHERE}${name}`, 'left out or a valid value', null);
-  }
+const POLICY_KEYS = ['ttl', 'grace', 'staleIfError', 'beta', 'waitTimeoutMs', 'onWaitTimeout', 'lock'];
+const KNOWN = new Set([...OWN_KEYS, ...POLICY_KEYS]);
+const BOOLEANS = [
+  'respectCacheControl',
+  'bypassAuthorization',
+  'bypassCookies',
+  'bypassForwardedHost',
+  'clientBypass',
+] as const;
+
+/** Validates the options over `cache`'s policy. Throws `InvalidOptionError` (a TypeError) naming `middleware().x`. */
+export function resolveResponseCacheOptions<Req extends IncomingMessage>(
+  input: ResponseCacheOptions<Req> | undefined,
+  cache: Pick<Cache, 'policy'>,
+): ResolvedResponseCacheOptions<Req> {
+  if (input !== undefined) checkObject('middleware()', input, KNOWN, WHERE);
+  const o: ResponseCacheOptions<Req> = { ...input };
   const wrap: WrapOptions = { lock: true };
   for (const [name, value] of Object.entries(o)) {
     if (!OWN_KEYS.has(name)) (wrap as Record<string, unknown>)[name] = value;
   }
-  const policy = resolveWrapOptions(wrap, base, WHERE); // rejects unknown names too
+  const policy = cache.policy(wrap, WHERE);
 
   o.vary ??= [];
   o.statuses ??= [200, 203, 204, 301, 404, 410];
@@ -156,24 +163,12 @@ export function resolveResponseCacheOptions(
       o.statuses,
     );
   }
-  if (!Number.isInteger(o.maxBodyBytes) || o.maxBodyBytes < 0) {
-    throw new InvalidOptionError(`${WHERE}maxBodyBytes`, 'an integer from 0', o.maxBodyBytes);
-  }
-  for (const name of [
-    'respectCacheControl',
-    'bypassAuthorization',
-    'bypassCookies',
-    'bypassForwardedHost',
-    'clientBypass',
-  ] as const) {
+  integer(`${WHERE}maxBodyBytes`, o.maxBodyBytes, 0);
+  for (const name of BOOLEANS) {
     if (typeof o[name] !== 'boolean') throw new InvalidOptionError(`${WHERE}${name}`, 'a boolean', o[name]);
   }
-  if (o.setCookie !== 'pass' && o.setCookie !== 'strip') {
-    throw new InvalidOptionError(`${WHERE}setCookie`, "one of 'pass', 'strip'", o.setCookie);
-  }
-  if (typeof o.passTtl !== 'number' || !Number.isFinite(o.passTtl) || o.passTtl < 0 || o.passTtl > 3600) {
-    throw new InvalidOptionError(`${WHERE}passTtl`, 'a finite number from 0 to 3600', o.passTtl);
-  }
+  oneOf(`${WHERE}setCookie`, o.setCookie, ['pass', 'strip']);
+  number(`${WHERE}passTtl`, o.passTtl, 0, 3600);
 
   return {
     key: o.key,

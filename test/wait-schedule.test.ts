@@ -1,7 +1,7 @@
 /** The waiter's schedule as a pure function: given what it knows and how long it waited, the next delay. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { expectedFinish } from '../../src/lock/lock-value.js';
+import { expectedFinish } from '../src/lock/lock-value.js';
 import {
   fastIntervalMs,
   MIN_FAST_MS,
@@ -9,7 +9,7 @@ import {
   type ScheduleInput,
   SLEEP_CAP_MS,
   SPREAD,
-} from '../../src/lock/wait-schedule.js';
+} from '../src/read-through/wait-schedule.js';
 
 const poll = { minMs: 5, maxMs: 40, factor: 1.5 };
 const input = (over: Partial<ScheduleInput>): ScheduleInput => ({

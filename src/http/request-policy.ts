@@ -3,10 +3,9 @@
  * what the response allows is decided in `response-policy.ts`.
  */
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
-import type { Request } from 'express';
 import { InvalidOptionError } from '../errors.js';
 import type { ResolvedResponseCacheOptions } from './options.js';
-import { defaultKey, varySuffix } from './request-key.js';
+import { defaultKey, type RequestTarget, varySuffix } from './request-key.js';
 
 /** Why a request was served without the cache (the `X-Cache: BYPASS` cases). */
 export type BypassReason =
@@ -52,7 +51,11 @@ export function takeCharge(req: IncomingMessage): boolean {
 const FORWARDED_HOST = ['x-forwarded-host', 'x-forwarded-server', 'x-host'] as const;
 
 /** The plan for one request, in a fixed order: method, credentials, host headers, range, client, key. */
-export function planRequest(req: Request, o: ResolvedResponseCacheOptions): RequestPlan {
+export function planRequest<Req extends IncomingMessage>(
+  req: Req,
+  target: RequestTarget,
+  o: ResolvedResponseCacheOptions<Req>,
+): RequestPlan {
   if (req.method !== 'GET' && req.method !== 'HEAD') return { bypass: 'method' };
   const h = req.headers;
   if (o.bypassAuthorization && h.authorization !== undefined) return { bypass: 'authorization' };
@@ -60,7 +63,7 @@ export function planRequest(req: Request, o: ResolvedResponseCacheOptions): Requ
   if (o.bypassForwardedHost && carriesForwardedHost(h)) return { bypass: 'forwarded-host' };
   if (h.range !== undefined) return { bypass: 'range' };
   if (o.clientBypass && asksNoCache(h)) return { bypass: 'client' };
-  const base = o.key ? o.key(req) : defaultKey(req);
+  const base = o.key ? o.key(req) : defaultKey(target);
   if (base === false) return { bypass: o.key ? 'key' : 'target' };
   if (typeof base !== 'string' || base.length === 0) {
     throw new InvalidOptionError(

@@ -1,6 +1,7 @@
 /**
- * The seam between serving and warmup: the cache tells a recorder which keys are requested and what
- * loading them costs, so the warmup can later replay the keys whose loss hurts the database most.
+ * The recorder seam: the cache tells a recorder which keys are requested and what loading them costs, so
+ * a warmup can later replay the keys whose loss hurts the database most. The core owns this interface (it
+ * is what the core calls); warmup's `HotKeyRecorder` implements it.
  */
 
 /** How warmup can reproduce a request: call a named `cached()` function, or fetch a URL. */

@@ -12,7 +12,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Envelope } from '../envelope.js';
-import { type Expectation, expectedFinish, type LockValue } from './lock-value.js';
+import { type Expectation, expectedFinish, type LockValue } from '../lock/lock-value.js';
 import { nextPoll, type PollTiming } from './wait-schedule.js';
 
 export type WaitOutcome =

@@ -4,17 +4,26 @@
  *
  *   http:<scheme>://<host><path>[?<canonical query>][|<vary header>=<value> | |<vary header>]...
  *
- * - scheme and host are `req.protocol` and `req.host` as the app sees them (with `trust proxy`, from
- *   `X-Forwarded-Proto` / `X-Forwarded-Host`), so a forged value only ever reaches the forger's own
- *   entry; escaped so neither can imitate the next part (no `:` in the scheme, no `/` in the host);
- *   a request without a host has an empty one (Express reads an empty `Host` as none too).
+ * - scheme and host are the request's as the app sees them (the adapter reads them: Express's
+ *   `req.protocol` and `req.host`, with `trust proxy` from `X-Forwarded-Proto` / `X-Forwarded-Host`), so a
+ *   forged value only ever reaches the forger's own entry; escaped so neither can imitate the next part
+ *   (no `:` in the scheme, no `/` in the host); a request without a host has an empty one.
  * - the path is kept as sent; the query is canonical (canonical-query.ts).
  * - each `vary` header, in the option's order: `|name=value`, the value escaped (no `|`, no space) and
  *   as sent, except for the few headers whose values are case-insensitive (below); `|name` when absent.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import type { Request } from 'express';
 import { canonicalQuery } from './canonical-query.js';
+
+/** What a key is made of, as the adapter reads it from its framework's request. */
+export interface RequestTarget {
+  /** The request target as the client sent it (path and query), before any router stripped a mount path. */
+  url: string;
+  /** `http` or `https` as the app sees it (behind a trusted proxy, the forwarded one). */
+  protocol: string;
+  /** The host as the app sees it, port included; undefined without one. */
+  host: string | undefined;
+}
 
 /**
  * How a header value goes into the key, for headers whose values the HTTP spec (and the middleware the
@@ -35,11 +44,11 @@ const NORMALISED_VALUES: Record<string, (value: string) => string> = {
 };
 
 /** The default base key: scheme, host, path and canonical query, or false for a target that is no path. */
-export function defaultKey(req: Request): string | false {
-  const url = req.originalUrl ?? req.url;
+export function defaultKey(target: RequestTarget): string | false {
+  const { url } = target;
   // An absolute-form (`GET http://other/x`) or `*` target: its host is not the one the key covers.
   if (!url.startsWith('/')) return false;
-  return `${percentEscape(req.protocol, SCHEME)}://${percentEscape(req.host ?? '', HOST)}${pathAndQuery(url)}`;
+  return `${percentEscape(target.protocol, SCHEME)}://${percentEscape(target.host ?? '', HOST)}${pathAndQuery(url)}`;
 }
 
 /** The path as sent, then the canonical query (an empty query is no query: both parsers read `{}`). */
@@ -97,9 +106,8 @@ function hex(code: number, digits: number): string {
  * included (`https://shop.example/list?b=2`), so the crawler can send that host and warm the key live
  * traffic uses; the path alone when scheme or host could not be read back from such a URL.
  */
-export function replayUrl(req: Request): string {
-  const url = req.originalUrl ?? req.url;
-  const { protocol, host } = req;
+export function replayUrl(target: RequestTarget): string {
+  const { url, protocol, host } = target;
   const readable = /^https?$/.test(protocol) && host !== undefined && /^[^/?#@\\\s]+$/.test(host);
   return readable && url.startsWith('/') ? `${protocol}://${host}${url}` : url;
 }

@@ -2,12 +2,12 @@
  * Reading and writing cache entries: envelopes through the serializer, expiry, and the size limit.
  * Store failures surface as StoreError to the policy, which decides what a failure means.
  */
-import { decodeEnvelope, type Envelope, encodeEnvelope } from './envelope.js';
-import { SerializationError, ValueTooLargeError } from './errors.js';
-import type { CacheEventEmitter, CacheStats } from './events.js';
-import type { ResolvedPolicy } from './options.js';
-import type { Serializer } from './serializer.js';
-import type { Store } from './store/store.js';
+import { decodeEnvelope, type Envelope, encodeEnvelope } from '../envelope.js';
+import { SerializationError, ValueTooLargeError } from '../errors.js';
+import type { CacheEventEmitter, CacheStats } from '../events.js';
+import type { ResolvedPolicy } from '../options.js';
+import type { Serializer } from '../serializer.js';
+import type { Store } from '../store/store.js';
 
 /** A key as the caller gave it and as memcached sees it. */
 export interface EntryKey {
@@ -47,10 +47,17 @@ export class Entries {
 
   /**
    * Serializes a fresh entry; throws SerializationError, so a value that cannot be cached is reported clearly.
-   * `noStale`: the entry is never served stale (see `LoaderContext.noStale()`).
+   * `noStale`: the entry is never served stale (see `LoaderContext.noStale()`). `freshUntil`: given by a
+   * caller that reports it (the read-through tells its callers how fresh what it stored is).
    */
-  encode(k: EntryKey, value: unknown, costMs: number, policy: ResolvedPolicy, noStale = false): Buffer {
-    const freshUntil = Date.now() + policy.ttl * 1000;
+  encode(
+    k: EntryKey,
+    value: unknown,
+    costMs: number,
+    policy: ResolvedPolicy,
+    noStale = false,
+    freshUntil = Date.now() + policy.ttl * 1000,
+  ): Buffer {
     try {
       return encodeEnvelope({ value, freshUntil, costMs, ...(noStale ? { noStale } : {}) }, this.serializer);
     } catch (error) {

@@ -76,7 +76,7 @@ export function judgeHead(
   sent: Head,
   behind: Head,
   upstream: OutgoingHttpHeaders,
-  o: ResolvedResponseCacheOptions,
+  o: Pick<ResolvedResponseCacheOptions, 'statuses' | 'setCookie' | 'vary' | 'respectCacheControl'>,
 ): HeadVerdict {
   const { status, headers } = sent;
   if (status >= 500) return { notStored: 'server-error' };

@@ -15,20 +15,25 @@
  * before it degrades. Any other failure degrades to loading directly (the caller is still coalesced
  * in-process by the cache): a cache problem never becomes the caller's error.
  */
-import type { Entries, EntryKey } from '../entries.js';
+
 import type { Envelope } from '../envelope.js';
 import { StoreError, WaitTimeoutError } from '../errors.js';
 import type { CacheEventEmitter, CacheStats } from '../events.js';
 import { type Loader, LoaderDirectives } from '../loader-context.js';
+import type { HeldLock, SafeLock } from '../lock/safe-lock.js';
 import type { ResolvedPolicy } from '../options.js';
+import { type AnswerSource, NO_STALE_WINDOW } from './answer.js';
 import { CostMemory } from './cost-memory.js';
-import type { HeldLock, SafeLock } from './safe-lock.js';
+import type { Entries, EntryKey } from './entries.js';
 import type { PollTiming } from './wait-schedule.js';
 import { type WaitOutcome, waitForValue } from './waiter.js';
 
 export interface ReadRequest<T> extends EntryKey {
   loader: Loader<T>;
   policy: ResolvedPolicy;
+  /** Set by the read-through as it answers: how, and the freshness of the value it returns. */
+  source: AnswerSource | undefined;
+  freshUntil: number | undefined;
 }
 
 export interface ReadThroughDeps {
@@ -90,12 +95,16 @@ export class ReadThrough {
       if (events.listening('hit')) events.emit('hit', { key: req.key });
       this.#deps.observeCost?.(req.key, found.costMs);
       if (beta > 0 && earlyRefreshDue(found, beta, now)) this.#refreshInBackground(req, found);
+      req.source = 'hit';
+      req.freshUntil = found.freshUntil;
       return found.value as T;
     }
     if (found && now < found.freshUntil + grace * 1000) {
       stats.staleHits++;
       events.emit('stale', { key: req.key, reason: 'grace', ageMs: now - found.freshUntil });
       this.#refreshInBackground(req, found);
+      req.source = 'stale';
+      req.freshUntil = found.freshUntil;
       return found.value as T;
     }
 
@@ -163,7 +172,7 @@ export class ReadThrough {
       });
       if (outcome.kind === 'value') {
         this.#costs.learn(req.storeKey, outcome.envelope.costMs);
-        return outcome.envelope.value as T;
+        return waited(req, outcome.envelope);
       }
       if (outcome.kind === 'lock-gone' && Date.now() < deadline) continue;
       return this.#onWaitTimeout(req, stale, Date.now() - started);
@@ -186,7 +195,7 @@ export class ReadThrough {
         if (error instanceof StoreError) this.#storeError(req.key, error.operation, error);
         return null; // memcached failed: load, as without the cache
       });
-      if (again && accept(again) && Date.now() < again.freshUntil) return again.value as T;
+      if (again && accept(again) && Date.now() < again.freshUntil) return waited(req, again);
       held.startHeartbeat(() => events.emit('lock:extended', { key: req.key }));
       return await this.#loadAndStore(req, stale);
     } finally {
@@ -210,10 +219,21 @@ export class ReadThrough {
     const loaded = await this.#runLoader(req, stale, false);
     if (!loaded.store) return loaded.value;
     const policy = storedPolicy(req.policy, loaded);
-    const bytes = this.#deps.entries.encode(req, loaded.value, loaded.costMs, policy, loaded.noStale);
-    const write = this.#deps.entries.write(req, bytes, policy).catch((error: unknown) => {
-      this.#storeError(req.key, 'set', error);
-    });
+    const freshUntil = Date.now() + policy.ttl * 1000;
+    const bytes = this.#deps.entries.encode(
+      req,
+      loaded.value,
+      loaded.costMs,
+      policy,
+      loaded.noStale,
+      freshUntil,
+    );
+    const write = this.#deps.entries.write(req, bytes, policy).then(
+      (stored) => {
+        if (stored) req.freshUntil = freshUntil;
+      },
+      (error: unknown) => this.#storeError(req.key, 'set', error),
+    );
     if (deferWrite) this.#track(write);
     else await write;
     return loaded.value;
@@ -239,6 +259,10 @@ export class ReadThrough {
         ? await this.#deps.limitLoad(load, req.policy.waitTimeoutMs)
         : await load();
       const costMs = performance.now() - started;
+      if (!background) {
+        req.source = 'loaded';
+        req.freshUntil = undefined; // until it is stored
+      }
       events.emit('load', { key: req.key, durationMs: costMs, background });
       this.#costs.learn(req.storeKey, costMs);
       this.#deps.observeCost?.(req.key, costMs);
@@ -257,6 +281,8 @@ export class ReadThrough {
   #serveStale<T>(req: ReadRequest<T>, stale: Envelope, reason: 'error' | 'wait-timeout'): T {
     this.#deps.stats.staleHits++;
     this.#deps.events.emit('stale', { key: req.key, reason, ageMs: Date.now() - stale.freshUntil });
+    req.source = 'stale';
+    req.freshUntil = stale.freshUntil;
     return stale.value as T;
   }
 
@@ -339,12 +365,17 @@ interface Loaded<T> {
   costMs: number;
 }
 
-const NO_STALE_WINDOW = { beta: 0, grace: 0, staleIfError: 0 };
-
 /** The policy a loaded value is stored with: the loader's TTL, and no stale window if it said noStale(). */
 function storedPolicy(policy: ResolvedPolicy, loaded: Loaded<unknown>): ResolvedPolicy {
   const ttl = loaded.ttl ?? policy.ttl;
   return loaded.noStale ? { ...policy, ttl, ...NO_STALE_WINDOW } : { ...policy, ttl };
+}
+
+/** A value another call loaded while this one waited (or stored just before this one took the lock). */
+function waited<T>(req: ReadRequest<T>, entry: Envelope): T {
+  req.source = 'waited';
+  req.freshUntil = entry.freshUntil;
+  return entry.value as T;
 }
 
 /** XFetch (Vattani et al.): refresh early with a probability that grows as expiry nears and with the cost. */
