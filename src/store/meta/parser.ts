@@ -4,12 +4,15 @@
  * a line cut in two): the parser keeps what it needs across reads and copies a value only when it spans
  * reads. It knows nothing of requests: matching frames to requests is the connection's job.
  */
+import { StampedeGuardError } from '../../errors.js';
 
-/** What the peer sent cannot be memcached talking to us: the stream cannot be trusted any more. */
-export class MetaProtocolError extends Error {
+/**
+ * What the peer sent cannot be memcached talking to us: the stream cannot be trusted any more. Never
+ * thrown to a caller: it is the cause of the `StoreError` every call on that connection fails with.
+ */
+export class MetaProtocolError extends StampedeGuardError {
   constructor(message: string) {
-    super(message);
-    this.name = 'MetaProtocolError';
+    super('E_STORE', message);
   }
 }
 
