@@ -5,7 +5,7 @@
 import { InvalidOptionError } from './errors.js';
 import { isValidNamespace } from './keys.js';
 import type { AccessRecorder, Replay } from './recorder.js';
-import type { FailoverMode, SafeModeSetting } from './safe-mode/settings.js';
+import type { FailoverMode, SafeModeSetting, SafeModeSettings } from './safe-mode/settings.js';
 import { jsonSerializer, type Serializer } from './serializer.js';
 import type { Store } from './store/store.js';
 import { checkObject, integer, number, oneOf, optionalString } from './validation.js';
@@ -146,20 +146,13 @@ export interface ResolvedPolicy {
   lock: boolean;
 }
 
-export interface ResolvedCacheOptions {
+/** Every option resolved; safe mode's own slice is declared by safe mode (`SafeModeSettings`). */
+export interface ResolvedCacheOptions extends SafeModeSettings {
   servers: Array<{ address: string; weight: number }>;
   username: string | undefined;
   password: string | undefined;
   store: Store | undefined;
   namespace: string;
-  safeMode: SafeModeSetting;
-  probeIntervalMs: number;
-  probeTimeoutMs: number;
-  downAfter: number;
-  settleMs: number;
-  maxConcurrentLoads: number;
-  failover: FailoverMode;
-  failoverTtl: number;
   gutterServers: Array<{ address: string; weight: number }>;
   lockTtl: number;
   pollMinMs: number;
