@@ -6,7 +6,7 @@ import type { ConnectionOptions } from 'node:tls';
 import { InvalidOptionError } from './errors.js';
 import { isValidNamespace } from './keys.js';
 import type { AccessRecorder, Replay } from './recorder.js';
-import type { FailoverMode, SafeModeSetting } from './safe-mode/settings.js';
+import type { FailoverMode, SafeModeSetting, SafeModeSettings } from './safe-mode/settings.js';
 import { jsonSerializer, type Serializer } from './serializer.js';
 import type { Store } from './store/store.js';
 import { checkObject, integer, number, oneOf, optionalString } from './validation.js';
@@ -160,7 +160,8 @@ export interface ResolvedPolicy {
   lock: boolean;
 }
 
-export interface ResolvedCacheOptions {
+/** Every option resolved; safe mode's own slice is declared by safe mode (`SafeModeSettings`). */
+export interface ResolvedCacheOptions extends SafeModeSettings {
   servers: Array<{ address: string; weight: number }>;
   protocol: Protocol;
   tls: boolean | ConnectionOptions | undefined;
@@ -168,14 +169,6 @@ export interface ResolvedCacheOptions {
   password: string | undefined;
   store: Store | undefined;
   namespace: string;
-  safeMode: SafeModeSetting;
-  probeIntervalMs: number;
-  probeTimeoutMs: number;
-  downAfter: number;
-  settleMs: number;
-  maxConcurrentLoads: number;
-  failover: FailoverMode;
-  failoverTtl: number;
   gutterServers: Array<{ address: string; weight: number }>;
   lockTtl: number;
   pollMinMs: number;

@@ -140,19 +140,34 @@ export async function renderCharts(runs: readonly RecordedRun[]): Promise<Scenar
 
 const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
+/** The demo's columns after scenario and mode, as the console table and the report both show them. */
+export const OUTCOME_COLUMNS = [
+  'requests',
+  'DB queries',
+  'repeated',
+  'DB peak',
+  'p50 ms',
+  'p99 ms',
+  'errors',
+];
+
+/** One run's cells under OUTCOME_COLUMNS. */
+export function outcomeCells({ load, db }: Outcome): string[] {
+  return [
+    load.latencies.length,
+    db.queries,
+    db.repeats,
+    db.peakConcurrent,
+    percentile(load.latencies, 0.5).toFixed(1),
+    percentile(load.latencies, 0.99).toFixed(1),
+    load.errors,
+  ].map(String);
+}
+
 function numbersTable(runs: readonly RecordedRun[]): string {
-  const head = ['mode', 'requests', 'DB queries', 'repeated', 'DB peak', 'p50 ms', 'p99 ms', 'errors'];
-  const rows = runs.map(({ mode, outcome: { load, db } }) =>
-    [
-      mode,
-      load.latencies.length,
-      db.queries,
-      db.repeats,
-      db.peakConcurrent,
-      percentile(load.latencies, 0.5).toFixed(1),
-      percentile(load.latencies, 0.99).toFixed(1),
-      load.errors,
-    ].map((c) => `<td>${escapeHtml(String(c))}</td>`),
+  const head = ['mode', ...OUTCOME_COLUMNS];
+  const rows = runs.map(({ mode, outcome }) =>
+    [mode, ...outcomeCells(outcome)].map((c) => `<td>${escapeHtml(c)}</td>`),
   );
   return `<table><tr>${head.map((h) => `<th>${h}</th>`).join('')}</tr>${rows
     .map((r) => `<tr>${r.join('')}</tr>`)

@@ -13,7 +13,7 @@ import { ensureMemcachedOrExit } from '../../scripts/memcached/ensure.js';
 import { stopAllMemcached } from '../../test/support/memcached.js';
 import { killAllWorkers } from '../../test/support/workers.js';
 import { startDatabase } from './database.js';
-import { writeReport } from './report.js';
+import { OUTCOME_COLUMNS, outcomeCells, writeReport } from './report.js';
 import { type Mode, type Outcome, SCENARIOS } from './scenarios.js';
 
 const quick = process.argv.includes('--quick');
@@ -23,36 +23,9 @@ const QUERY_MS = 50;
 const progress = (line: string) =>
   process.stdout.isTTY ? process.stdout.write(`\r\x1b[K${line}`) : process.stdout.write(`${line}\n`);
 
-function percentile(values: number[], p: number): number {
-  const sorted = Float64Array.from(values).sort();
-  return sorted.length ? (sorted[Math.min(sorted.length, Math.ceil(p * sorted.length)) - 1] as number) : 0;
-}
-
 function printTable(rows: Array<{ scenario: string; mode: Mode; outcome: Outcome }>): void {
-  const header = [
-    'scenario',
-    'mode',
-    'requests',
-    'DB queries',
-    'repeated',
-    'DB peak',
-    'p50 ms',
-    'p99 ms',
-    'errors',
-  ];
-  const cells = rows.map(({ scenario, mode, outcome: { load, db } }) =>
-    [
-      scenario,
-      mode,
-      load.latencies.length,
-      db.queries,
-      db.repeats,
-      db.peakConcurrent,
-      percentile(load.latencies, 0.5).toFixed(1),
-      percentile(load.latencies, 0.99).toFixed(1),
-      load.errors,
-    ].map(String),
-  );
+  const header = ['scenario', 'mode', ...OUTCOME_COLUMNS];
+  const cells = rows.map(({ scenario, mode, outcome }) => [scenario, mode, ...outcomeCells(outcome)]);
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => (c[i] as string).length)));
   const line = (c: string[]) =>
     c.map((x, i) => (i < 2 ? x.padEnd(widths[i] as number) : x.padStart(widths[i] as number))).join('  ');
