@@ -32,6 +32,8 @@ import { Singleflight } from './read-through/singleflight.js';
 import type { Replay } from './recorder.js';
 import { SafeModeController, type SafeModeStatus } from './safe-mode/controller.js';
 import { MemcachedStore } from './store/memjs/memcached-store.js';
+import { MetaStore } from './store/meta/meta-store.js';
+import type { RendezvousPool } from './store/rendezvous-pool.js';
 import type { Store } from './store/store.js';
 
 export interface CachedOptions<A extends unknown[]> extends Omit<WrapOptions, 'replay'> {
@@ -316,15 +318,18 @@ export class Cache {
     this.#events.removeAllListeners();
   }
 
-  /** A memcached pool this cache creates, and so closes. */
-  #openPool(servers: ResolvedCacheOptions['servers']): MemcachedStore {
+  /** A memcached pool this cache creates (on the configured protocol), and so closes. */
+  #openPool(servers: ResolvedCacheOptions['servers']): RendezvousPool {
     const o = this.#options;
-    const pool = new MemcachedStore({
-      servers,
-      opTimeoutMs: o.opTimeoutMs,
-      username: o.username,
-      password: o.password,
-    });
+    const pool =
+      o.protocol === 'meta'
+        ? new MetaStore({ servers, opTimeoutMs: o.opTimeoutMs, tls: o.tls })
+        : new MemcachedStore({
+            servers,
+            opTimeoutMs: o.opTimeoutMs,
+            username: o.username,
+            password: o.password,
+          });
     this.#owned.push(pool);
     return pool;
   }

@@ -31,6 +31,7 @@ export type { Loader, LoaderContext } from './loader-context.js';
 export type {
   CacheOptions,
   PolicyOptions,
+  Protocol,
   ResolvedPolicy,
   SafeModeSetting,
   ServerSpec,
@@ -45,6 +46,7 @@ export type { FailoverMode } from './safe-mode/settings.js';
 export { jsonSerializer, type Serializer, v8Serializer } from './serializer.js';
 export { MemcachedStore, type MemcachedStoreOptions } from './store/memjs/memcached-store.js';
 export { MemoryStore, type MemoryStoreOptions } from './store/memory-store.js';
+export { MetaStore, type MetaStoreOptions } from './store/meta/meta-store.js';
 export type {
   FailureKind,
   NodeIdentity,

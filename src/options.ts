@@ -2,6 +2,7 @@
  * Every option of stampede-guard, its default and its validation, in one place.
  * Units: TTLs and windows are in seconds (memcached's unit), timings of calls and polls in milliseconds.
  */
+import type { ConnectionOptions } from 'node:tls';
 import { InvalidOptionError } from './errors.js';
 import { isValidNamespace } from './keys.js';
 import type { AccessRecorder, Replay } from './recorder.js';
@@ -65,9 +66,22 @@ export interface CacheOptions extends PolicyOptions {
    * then to `127.0.0.1:11211`. Ignored when `store` is given.
    */
   servers?: ServerSpec | ServerSpec[];
-  /** SASL user name passed to every node (memjs). */
+  /**
+   * How the cache speaks to memcached: `'binary'` through memjs (memcached's binary protocol, deprecated
+   * since memcached 1.6 but what 0.1 used), or `'meta'`, memcached's meta text protocol through the
+   * library's own pipelined client (the one that can use `tls`). Both use the same keys, values and
+   * routing, so processes on either protocol can share nodes. `'binary'` stays the default until `meta`
+   * has won or tied every benchmark and fault test. @default 'binary'
+   */
+  protocol?: Protocol;
+  /**
+   * TLS to every node (memcached started with `-Z`): `true` for Node's defaults (system CAs), or
+   * `tls.connect` options (`ca`, `servername`, client `cert`/`key`...). Only with `protocol: 'meta'`.
+   */
+  tls?: boolean | ConnectionOptions;
+  /** SASL user name passed to every node (`protocol: 'binary'` only: memjs). */
   username?: string;
-  /** SASL password passed to every node (memjs). */
+  /** SASL password passed to every node (`protocol: 'binary'` only: memjs). */
   password?: string;
   /**
    * A ready store instead of `servers`: `new MemoryStore()` for one process or unit tests, a
@@ -149,6 +163,8 @@ export interface ResolvedPolicy {
 /** Every option resolved; safe mode's own slice is declared by safe mode (`SafeModeSettings`). */
 export interface ResolvedCacheOptions extends SafeModeSettings {
   servers: Array<{ address: string; weight: number }>;
+  protocol: Protocol;
+  tls: boolean | ConnectionOptions | undefined;
   username: string | undefined;
   password: string | undefined;
   store: Store | undefined;
@@ -165,10 +181,39 @@ export interface ResolvedCacheOptions extends SafeModeSettings {
   policy: ResolvedPolicy;
 }
 
+/** The wire protocol of a memcached pool (see `CacheOptions.protocol`). */
+export type Protocol = 'meta' | 'binary';
+
+/** `tls` needs the meta client (memjs has none); SASL needs memjs (the meta client has none). */
+function checkProtocol(
+  protocol: unknown,
+  tls: unknown,
+  username: string | undefined,
+  password: string | undefined,
+): void {
+  oneOf('protocol', protocol, ['meta', 'binary']);
+  if (tls !== undefined && typeof tls !== 'boolean' && (typeof tls !== 'object' || tls === null)) {
+    throw new InvalidOptionError('tls', 'true, false, or tls.connect options', tls);
+  }
+  if (protocol === 'binary' && tls !== undefined && tls !== false) {
+    throw new InvalidOptionError(
+      'tls',
+      "left out with protocol 'binary' (memjs has no TLS): use protocol 'meta'",
+      tls,
+    );
+  }
+  if (protocol === 'meta' && (username !== undefined || password !== undefined)) {
+    const option = username !== undefined ? 'username' : 'password';
+    throw new InvalidOptionError(option, "left out with protocol 'meta' (SASL is binary-only)", '(set)');
+  }
+}
+
 const POLICY_KEYS = ['ttl', 'grace', 'staleIfError', 'beta', 'waitTimeoutMs', 'onWaitTimeout'] as const;
 const CACHE_KEYS = new Set<string>([
   ...POLICY_KEYS,
   'servers',
+  'protocol',
+  'tls',
   'username',
   'password',
   'store',
@@ -199,6 +244,7 @@ export function resolveCacheOptions(input: CacheOptions = {}, env = process.env)
   checkObject('options', input, CACHE_KEYS, '');
   const o = { ...input };
 
+  o.protocol ??= 'binary';
   o.namespace ??= '';
   o.safeMode ??= 'auto';
   o.probeIntervalMs ??= 1000;
@@ -262,10 +308,13 @@ export function resolveCacheOptions(input: CacheOptions = {}, env = process.env)
   }
   optionalString('username', o.username);
   optionalString('password', o.password);
+  checkProtocol(o.protocol, o.tls, o.username, o.password);
 
   const policy = resolvePolicy(o, DEFAULT_POLICY, '');
   return {
     servers: o.store ? [] : resolveServers(o.servers, env, 'servers'),
+    protocol: o.protocol,
+    tls: o.tls,
     username: o.username,
     password: o.password,
     store: o.store,

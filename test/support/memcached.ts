@@ -5,6 +5,7 @@ import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import tls from 'node:tls';
 import { afterAll, beforeAll } from 'vitest';
 import { findMemcached } from '../../scripts/memcached/ensure.js';
 import { MemcachedStore } from '../../src/store/memjs/memcached-store.js';
@@ -56,6 +57,8 @@ interface Spawned {
   /** Exited and stderr fully read. */
   closed: Promise<unknown>;
   stderr: () => string;
+  /** Started with -Z: every listener speaks TLS. */
+  secure: boolean;
 }
 
 class MemcachedNode implements MemcachedProcess {
@@ -145,9 +148,14 @@ export function openMemcachedCount(): number {
   return registry.size;
 }
 
-/** `stats` over a raw text-protocol socket: STAT lines as a map. */
-export async function memcachedStats(address: string, timeoutMs = 1000): Promise<Record<string, string>> {
-  const text = await rawRequest(address, 'stats\r\n', (s) => /(^|\r\n)(END|ERROR)\r\n$/.test(s), timeoutMs);
+/** `stats` over a raw text-protocol socket (TLS, unverified, for a node started with -Z): STAT lines as a map. */
+export async function memcachedStats(
+  address: string,
+  timeoutMs = 1000,
+  secure = false,
+): Promise<Record<string, string>> {
+  const complete = (s: string) => /(^|\r\n)(END|ERROR)\r\n$/.test(s);
+  const text = await rawRequest(address, 'stats\r\n', complete, timeoutMs, secure);
   const stats: Record<string, string> = {};
   for (const line of text.split('\r\n')) {
     const m = /^STAT (\S+) (.*)$/.exec(line);
@@ -157,8 +165,8 @@ export async function memcachedStats(address: string, timeoutMs = 1000): Promise
 }
 
 /** `version` over a raw socket: e.g. '1.6.18'. Rejects on timeout (a stopped node) or socket error. */
-export async function memcachedVersion(address: string, timeoutMs = 1000): Promise<string> {
-  const text = await rawRequest(address, 'version\r\n', (s) => s.endsWith('\r\n'), timeoutMs);
+export async function memcachedVersion(address: string, timeoutMs = 1000, secure = false): Promise<string> {
+  const text = await rawRequest(address, 'version\r\n', (s) => s.endsWith('\r\n'), timeoutMs, secure);
   const m = /^VERSION (\S+)\r\n$/.exec(text);
   if (!m?.[1]) throw new Error(`unexpected reply to version from ${address}: ${JSON.stringify(text)}`);
   return m[1];
@@ -170,11 +178,15 @@ export function rawRequest(
   payload: string,
   complete: (reply: string) => boolean,
   timeoutMs: number,
+  secure = false,
 ): Promise<string> {
   const [host = HOST, portText = ''] = address.split(':');
   return new Promise((resolve, reject) => {
     let reply = '';
-    const socket = net.connect({ host, port: Number(portText) });
+    const port = Number(portText);
+    const socket = secure
+      ? tls.connect({ host, port, rejectUnauthorized: false })
+      : net.connect({ host, port });
     const timer = setTimeout(() => {
       socket.destroy();
       reject(new Error(`timeout after ${timeoutMs} ms waiting for reply from ${address}`));
@@ -186,7 +198,7 @@ export function rawRequest(
       else resolve(reply);
     };
     socket.setEncoding('utf8');
-    socket.on('connect', () => socket.write(payload));
+    socket.on(secure ? 'secureConnect' : 'connect', () => socket.write(payload));
     socket.on('data', (chunk: string) => {
       reply += chunk;
       if (complete(reply)) finish(null);
@@ -251,7 +263,7 @@ async function spawnOnce(binary: string, port: number, args: string[]): Promise<
     throw err;
   }
   track(child);
-  const spawned: Spawned = { child, port, closed, stderr: () => stderr };
+  const spawned: Spawned = { child, port, closed, stderr: () => stderr, secure: args.includes('-Z') };
   try {
     await waitUntilAnswering(spawned);
     return spawned;
@@ -261,7 +273,7 @@ async function spawnOnce(binary: string, port: number, args: string[]): Promise<
   }
 }
 
-async function waitUntilAnswering({ child, port, closed, stderr }: Spawned): Promise<void> {
+async function waitUntilAnswering({ child, port, closed, stderr, secure }: Spawned): Promise<void> {
   const address = `${HOST}:${port}`;
   const deadline = Date.now() + READY_TIMEOUT_MS;
   while (Date.now() < deadline) {
@@ -274,9 +286,9 @@ async function waitUntilAnswering({ child, port, closed, stderr }: Spawned): Pro
       throw new Error(`memcached on ${address} exited (${child.exitCode ?? child.signalCode}): ${stderr()}`);
     }
     try {
-      await memcachedVersion(address, 200);
+      await memcachedVersion(address, 200, secure);
       // Something answers; make sure it is ours and not a memcached that beat us to the port.
-      const stats = await memcachedStats(address, 500);
+      const stats = await memcachedStats(address, 500, secure);
       if (stats.pid === String(child.pid)) return;
       throw new PortInUseError(`port ${port} is in use: served by pid ${stats.pid}`);
     } catch (err) {
