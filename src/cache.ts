@@ -27,6 +27,7 @@ import {
 } from './options.js';
 import { type Answer, servable } from './read-through/answer.js';
 import { Entries } from './read-through/entries.js';
+import { MemoryTier } from './read-through/memory-tier.js';
 import { type ReadRequest, ReadThrough } from './read-through/read-through.js';
 import { Singleflight } from './read-through/singleflight.js';
 import type { Replay } from './recorder.js';
@@ -56,6 +57,8 @@ export class Cache {
   readonly #flights = new Singleflight<unknown, ReadRequest<unknown>>();
   readonly #readThrough: ReadThrough;
   readonly #safeMode: SafeModeController;
+  /** The in-process tier in front of memcached; undefined when off (`memory` option). */
+  readonly #memory: MemoryTier | undefined;
   /** The stores this cache created (not a `store` passed in): `close()` closes these and only these. */
   readonly #owned: Store[] = [];
   #closed = false;
@@ -73,6 +76,7 @@ export class Cache {
     this.#store = safeMode.route(store);
     this.#entries = new Entries(this.#store, o.serializer, o.maxValueBytes, this.#events, this.#stats);
     const lock = new SafeLock(this.#store, o.lockTtl);
+    this.#memory = o.memory ? new MemoryTier(o.memory) : undefined;
     this.#readThrough = new ReadThrough({
       entries: this.#entries,
       lock,
@@ -82,6 +86,7 @@ export class Cache {
       shouldLock: (policy) => policy.lock || safeMode.active,
       limitLoad: (task, maxWaitMs) => safeMode.limitLoad(task, maxWaitMs),
       shouldRetry: (error) => safeMode.shouldRetry(error),
+      ...(this.#memory ? { memory: this.#memory } : {}),
       ...(o.recorder
         ? { observeCost: (key: string, costMs: number) => this.#record(key, undefined, costMs) }
         : {}),
@@ -253,13 +258,21 @@ export class Cache {
     this.#assertOpen();
     const k = { key, storeKey: toStoreKey(this.#options.namespace, key) };
     const policy = resolveSetOptions(options, this.#options.policy);
-    return this.#entries.write(k, this.#entries.encode(k, value, 0, policy), policy);
+    const freshUntil = Date.now() + policy.ttl * 1000;
+    const bytes = this.#entries.encode(k, value, 0, policy, false, freshUntil);
+    // Forgotten first: whatever this write does, this process no longer serves the value it replaces.
+    this.#memory?.forget(k.storeKey);
+    const stored = await this.#entries.write(k, bytes, policy);
+    if (stored) this.#memory?.remember(k.storeKey, { value, freshUntil, costMs: 0 }, bytes.length);
+    return stored;
   }
 
   /** Deletes `key`. Resolves whether it existed; rejects with StoreError (an invalidation must not vanish silently). */
   async delete(key: string): Promise<boolean> {
     this.#assertOpen();
-    return this.#store.delete(toStoreKey(this.#options.namespace, key));
+    const storeKey = toStoreKey(this.#options.namespace, key);
+    this.#memory?.forget(storeKey);
+    return this.#store.delete(storeKey);
   }
 
   /**
