@@ -59,6 +59,8 @@ export class Cache {
   readonly #safeMode: SafeModeController;
   /** The in-process tier in front of memcached; undefined when off (`memory` option). */
   readonly #memory: MemoryTier | undefined;
+  /** How a flight reads the key: through the memory tier when it is on, chosen once so a hit pays no test for it. */
+  readonly #fetch: (request: ReadRequest<unknown>) => Promise<unknown>;
   /** The stores this cache created (not a `store` passed in): `close()` closes these and only these. */
   readonly #owned: Store[] = [];
   #closed = false;
@@ -91,6 +93,10 @@ export class Cache {
         ? { observeCost: (key: string, costMs: number) => this.#record(key, undefined, costMs) }
         : {}),
     });
+    const readThrough = this.#readThrough;
+    this.#fetch = this.#memory
+      ? (request) => readThrough.fetchThroughMemory(request)
+      : (request) => readThrough.fetch(request);
   }
 
   /**
@@ -171,7 +177,12 @@ export class Cache {
       source: undefined,
       freshUntil: undefined,
     };
-    const flight = this.#flights.run(storeKey, () => this.#readThrough.fetch(request), request);
+    // The tier's one test on the hit path; a hit there needs no flight (nothing to wait for, nothing to share).
+    if (this.#memory !== undefined) {
+      const held = this.#readThrough.fromMemory(request);
+      if (held !== undefined) return { promise: held, joined: false, meta: request };
+    }
+    const flight = this.#flights.run(storeKey, () => this.#fetch(request), request);
     if (flight.joined) {
       this.#stats.coalesced++;
       this.#events.emit('coalesced', { key });

@@ -76,35 +76,35 @@ export class ReadThrough {
    * `retries` and `waitStarted` carry over when a store failure made it start over (see #recover).
    */
   fetch<T>(req: ReadRequest<T>, retries = 0, waitStarted?: number): Promise<T> {
-    const { entries, memory } = this.#deps;
-    if (memory !== undefined) return this.#fetchThroughMemory(req, memory, retries, waitStarted);
+    const { entries } = this.#deps;
     return entries.readBytes(req).then(
       (bytes) => this.#decide(req, entries.decode(req, bytes), retries, waitStarted),
       (error: unknown) => this.#recover(req, error, null, retries, waitStarted),
     );
   }
 
-  /** `fetch()` with the memory tier on: a fresh entry held there answers; a miss reads the store and keeps what it decoded. */
-  #fetchThroughMemory<T>(
-    req: ReadRequest<T>,
-    memory: MemoryTier,
-    retries: number,
-    waitStarted: number | undefined,
-  ): Promise<T> {
+  /**
+   * The memory tier's answer, if it holds a fresh entry for the key (no store call, no flight to join);
+   * undefined on a miss there, or when the tier is off. The caller checks the tier first, then `fetchThroughMemory()`.
+   */
+  fromMemory<T>(req: ReadRequest<T>): Promise<T> | undefined {
     const now = Date.now();
-    const held = memory.get(req.storeKey, now);
-    if (held !== undefined) {
-      this.#deps.stats.memoryHits++;
-      return Promise.resolve(this.#hit(req, held, now, 'memory'));
-    }
-    const { entries } = this.#deps;
+    const held = this.#deps.memory?.get(req.storeKey, now);
+    if (held === undefined) return undefined;
+    this.#deps.stats.memoryHits++;
+    return Promise.resolve(this.#hit(req, held, now, 'memory'));
+  }
+
+  /** `fetch()` after a miss in the memory tier: the entry the store returns is kept there too. */
+  fetchThroughMemory<T>(req: ReadRequest<T>): Promise<T> {
+    const { entries, memory } = this.#deps;
     return entries.readBytes(req).then(
       (bytes) => {
         const found = entries.decode(req, bytes);
-        if (found !== null && bytes !== null) memory.remember(req.storeKey, found, bytes.length);
-        return this.#decide(req, found, retries, waitStarted);
+        if (found !== null && bytes !== null) memory?.remember(req.storeKey, found, bytes.length);
+        return this.#decide(req, found, 0, undefined);
       },
-      (error: unknown) => this.#recover(req, error, null, retries, waitStarted),
+      (error: unknown) => this.#recover(req, error, null, 0, undefined),
     );
   }
 
