@@ -160,11 +160,24 @@ export class Cache {
     if (this.#closed) return Promise.reject(new CacheClosedError());
     if (typeof loader !== 'function')
       return Promise.reject(new InvalidOptionError('loader', 'a function', loader));
-    let storeKey: string;
     let policy: ResolvedPolicy;
     try {
-      storeKey = toStoreKey(this.#options.namespace, key);
       policy = resolveWrapOptions(options, this.#options.policy, 'wrap().');
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    // The tier's one test on the hit path. A hit there needs no flight (nothing to wait for, nothing to
+    // share) and no store key: the tier holds only keys that were valid, with their store keys.
+    if (this.#memory !== undefined) {
+      const held = this.#readThrough.fromMemory(key, loader, policy);
+      if (held !== undefined) {
+        if (this.#options.recorder) this.#record(key, options?.replay);
+        return { promise: held.promise, joined: false, meta: held.request as ReadRequest<unknown> };
+      }
+    }
+    let storeKey: string;
+    try {
+      storeKey = toStoreKey(this.#options.namespace, key);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -177,11 +190,6 @@ export class Cache {
       source: undefined,
       freshUntil: undefined,
     };
-    // The tier's one test on the hit path; a hit there needs no flight (nothing to wait for, nothing to share).
-    if (this.#memory !== undefined) {
-      const held = this.#readThrough.fromMemory(request);
-      if (held !== undefined) return { promise: held, joined: false, meta: request };
-    }
     const flight = this.#flights.run(storeKey, () => this.#fetch(request), request);
     if (flight.joined) {
       this.#stats.coalesced++;
@@ -272,9 +280,9 @@ export class Cache {
     const freshUntil = Date.now() + policy.ttl * 1000;
     const bytes = this.#entries.encode(k, value, 0, policy, false, freshUntil);
     // Forgotten first: whatever this write does, this process no longer serves the value it replaces.
-    this.#memory?.forget(k.storeKey);
+    this.#memory?.forget(key);
     const stored = await this.#entries.write(k, bytes, policy);
-    if (stored) this.#memory?.remember(k.storeKey, { value, freshUntil, costMs: 0 }, bytes.length);
+    if (stored) this.#memory?.remember(k, { value, freshUntil, costMs: 0 }, bytes.length);
     return stored;
   }
 
@@ -282,7 +290,7 @@ export class Cache {
   async delete(key: string): Promise<boolean> {
     this.#assertOpen();
     const storeKey = toStoreKey(this.#options.namespace, key);
-    this.#memory?.forget(storeKey);
+    this.#memory?.forget(key);
     return this.#store.delete(storeKey);
   }
 

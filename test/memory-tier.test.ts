@@ -200,6 +200,25 @@ describe('memory tier', () => {
     }
   });
 
+  it('still validates calls, and tells the recorder of memory hits', async () => {
+    const requests: string[] = [];
+    const recorder = { recordRequest: (key: string) => requests.push(key), recordCost: () => {} };
+    const cache = tierOn(new MemoryStore(), { recorder });
+    try {
+      await cache.wrap('k', () => 1);
+      expect(await cache.wrap('k', () => 2)).toBe(1);
+      expect(cache.stats().memoryHits).toBe(1);
+      expect(requests).toEqual(['k', 'k']);
+      await expect(cache.wrap('', () => 1)).rejects.toMatchObject({
+        code: 'E_INVALID_OPTION',
+        option: 'key',
+      });
+      await expect(cache.wrap('k', () => 1, { ttl: -1 })).rejects.toMatchObject({ option: 'wrap().ttl' });
+    } finally {
+      await cache.close();
+    }
+  });
+
   it('is shown by the Prometheus exporter', async () => {
     const registry = new Registry();
     const cache = tierOn(new MemoryStore());

@@ -84,15 +84,22 @@ export class ReadThrough {
   }
 
   /**
-   * The memory tier's answer, if it holds a fresh entry for the key (no store call, no flight to join);
-   * undefined on a miss there, or when the tier is off. The caller checks the tier first, then `fetchThroughMemory()`.
+   * The memory tier's answer for `key`, if it holds a fresh entry (no store call, no flight to join), with
+   * the request it answered; undefined on a miss there, or when the tier is off. The caller checks the tier
+   * first, then starts a flight with `fetchThroughMemory()`.
    */
-  fromMemory<T>(req: ReadRequest<T>): Promise<T> | undefined {
+  fromMemory<T>(
+    key: string,
+    loader: Loader<T>,
+    policy: ResolvedPolicy,
+  ): { promise: Promise<T>; request: ReadRequest<T> } | undefined {
     const now = Date.now();
-    const held = this.#deps.memory?.get(req.storeKey, now);
+    const held = this.#deps.memory?.get(key, now);
     if (held === undefined) return undefined;
     this.#deps.stats.memoryHits++;
-    return Promise.resolve(this.#hit(req, held, now, 'memory'));
+    const { storeKey, entry } = held;
+    const request = { key, storeKey, loader, policy, source: undefined, freshUntil: undefined };
+    return { promise: Promise.resolve(this.#hit(request, entry, now, 'memory')), request };
   }
 
   /** `fetch()` after a miss in the memory tier: the entry the store returns is kept there too. */
@@ -101,7 +108,7 @@ export class ReadThrough {
     return entries.readBytes(req).then(
       (bytes) => {
         const found = entries.decode(req, bytes);
-        if (found !== null && bytes !== null) memory?.remember(req.storeKey, found, bytes.length);
+        if (found !== null && bytes !== null) memory?.remember(req, found, bytes.length);
         return this.#decide(req, found, 0, undefined);
       },
       (error: unknown) => this.#recover(req, error, null, 0, undefined),
@@ -386,7 +393,7 @@ export class ReadThrough {
   #remember(req: EntryKey, loaded: Loaded<unknown>, freshUntil: number, bytes: number): void {
     const { value, costMs, noStale } = loaded;
     const entry: Envelope = noStale ? { value, freshUntil, costMs, noStale } : { value, freshUntil, costMs };
-    this.#deps.memory?.remember(req.storeKey, entry, bytes);
+    this.#deps.memory?.remember(req, entry, bytes);
   }
 
   #storeError(key: string, operation: string, error: unknown): void {
