@@ -27,6 +27,7 @@ import {
 } from './options.js';
 import { type Answer, servable } from './read-through/answer.js';
 import { Entries } from './read-through/entries.js';
+import { MemoryTier } from './read-through/memory-tier.js';
 import { type ReadRequest, ReadThrough } from './read-through/read-through.js';
 import { Singleflight } from './read-through/singleflight.js';
 import type { Replay } from './recorder.js';
@@ -58,6 +59,10 @@ export class Cache {
   readonly #flights = new Singleflight<unknown, ReadRequest<unknown>>();
   readonly #readThrough: ReadThrough;
   readonly #safeMode: SafeModeController;
+  /** The in-process tier in front of memcached; undefined when off (`memory` option). */
+  readonly #memory: MemoryTier | undefined;
+  /** How a flight reads the key: through the memory tier when it is on, chosen once so a hit pays no test for it. */
+  readonly #fetch: (request: ReadRequest<unknown>) => Promise<unknown>;
   /** The stores this cache created (not a `store` passed in): `close()` closes these and only these. */
   readonly #owned: Store[] = [];
   #closed = false;
@@ -75,6 +80,7 @@ export class Cache {
     this.#store = safeMode.route(store);
     this.#entries = new Entries(this.#store, o.serializer, o.maxValueBytes, this.#events, this.#stats);
     const lock = new SafeLock(this.#store, o.lockTtl);
+    this.#memory = o.memory ? new MemoryTier(o.memory) : undefined;
     this.#readThrough = new ReadThrough({
       entries: this.#entries,
       lock,
@@ -84,10 +90,15 @@ export class Cache {
       shouldLock: (policy) => policy.lock || safeMode.active,
       limitLoad: (task, maxWaitMs) => safeMode.limitLoad(task, maxWaitMs),
       shouldRetry: (error) => safeMode.shouldRetry(error),
+      ...(this.#memory ? { memory: this.#memory } : {}),
       ...(o.recorder
         ? { observeCost: (key: string, costMs: number) => this.#record(key, undefined, costMs) }
         : {}),
     });
+    const readThrough = this.#readThrough;
+    this.#fetch = this.#memory
+      ? (request) => readThrough.fetchThroughMemory(request)
+      : (request) => readThrough.fetch(request);
   }
 
   /**
@@ -151,11 +162,24 @@ export class Cache {
     if (this.#closed) return Promise.reject(new CacheClosedError());
     if (typeof loader !== 'function')
       return Promise.reject(new InvalidOptionError('loader', 'a function', loader));
-    let storeKey: string;
     let policy: ResolvedPolicy;
     try {
-      storeKey = toStoreKey(this.#options.namespace, key);
       policy = resolveWrapOptions(options, this.#options.policy, 'wrap().');
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    // The tier's one test on the hit path. A hit there needs no flight (nothing to wait for, nothing to
+    // share) and no store key: the tier holds only keys that were valid, with their store keys.
+    if (this.#memory !== undefined) {
+      const held = this.#readThrough.fromMemory(key, loader, policy);
+      if (held !== undefined) {
+        if (this.#options.recorder) this.#record(key, options?.replay);
+        return { promise: held.promise, joined: false, meta: held.request as ReadRequest<unknown> };
+      }
+    }
+    let storeKey: string;
+    try {
+      storeKey = toStoreKey(this.#options.namespace, key);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -168,7 +192,7 @@ export class Cache {
       source: undefined,
       freshUntil: undefined,
     };
-    const flight = this.#flights.run(storeKey, () => this.#readThrough.fetch(request), request);
+    const flight = this.#flights.run(storeKey, () => this.#fetch(request), request);
     if (flight.joined) {
       this.#stats.coalesced++;
       this.#events.emit('coalesced', { key });
@@ -255,13 +279,21 @@ export class Cache {
     this.#assertOpen();
     const k = { key, storeKey: toStoreKey(this.#options.namespace, key) };
     const policy = resolveSetOptions(options, this.#options.policy);
-    return this.#entries.write(k, this.#entries.encode(k, value, 0, policy), policy);
+    const freshUntil = Date.now() + policy.ttl * 1000;
+    const bytes = this.#entries.encode(k, value, 0, policy, false, freshUntil);
+    // Forgotten first: whatever this write does, this process no longer serves the value it replaces.
+    this.#memory?.forget(key);
+    const stored = await this.#entries.write(k, bytes, policy);
+    if (stored) this.#memory?.remember(k, { value, freshUntil, costMs: 0 }, bytes.length);
+    return stored;
   }
 
   /** Deletes `key`. Resolves whether it existed; rejects with StoreError (an invalidation must not vanish silently). */
   async delete(key: string): Promise<boolean> {
     this.#assertOpen();
-    return this.#store.delete(toStoreKey(this.#options.namespace, key));
+    const storeKey = toStoreKey(this.#options.namespace, key);
+    this.#memory?.forget(key);
+    return this.#store.delete(storeKey);
   }
 
   /**

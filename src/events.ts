@@ -10,13 +10,16 @@ interface KeyEvent {
   key: string;
 }
 
+/** Which tier answered a hit: the in-process memory tier, or the store (memcached). */
+export type HitTier = 'memory' | 'store';
+
 /**
  * Every event of `cache.on(name, listener)`: the property name is the event name, its type the payload.
  * Keys in payloads are the caller's keys (before namespacing and hashing).
  */
 export interface CacheEvents {
-  /** A fresh value was served from the store. */
-  hit: KeyEvent;
+  /** A fresh value was served: from the memory tier (`CacheOptions.memory`) or from the store. */
+  hit: KeyEvent & { tier: HitTier };
   /** A stale value was served (grace window, stale-if-error, or a wait timeout with `onWaitTimeout: 'stale'`). */
   stale: KeyEvent & { reason: 'grace' | 'error' | 'wait-timeout'; ageMs: number };
   /** No usable value was found: a load (here or in another process) follows. */
@@ -69,8 +72,10 @@ export type CacheEventName = keyof CacheEvents;
 
 /** Counters since the cache was created. */
 export interface CacheStats {
-  /** Fresh values served from the store. */
+  /** Fresh values served (from the memory tier or the store). */
   hits: number;
+  /** The part of `hits` the memory tier answered (`CacheOptions.memory`), with no memcached call. */
+  memoryHits: number;
   /** Stale values served (grace, stale-if-error, or a wait timeout with `onWaitTimeout: 'stale'`). */
   staleHits: number;
   /** Reads that found no usable value. */
@@ -106,6 +111,7 @@ export interface CacheStats {
 export function emptyStats(): CacheStats {
   return {
     hits: 0,
+    memoryHits: 0,
     staleHits: 0,
     misses: 0,
     loads: 0,

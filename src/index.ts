@@ -25,11 +25,12 @@ export {
   ValueTooLargeError,
   WaitTimeoutError,
 } from './errors.js';
-export type { CacheEventName, CacheEvents, CacheStats } from './events.js';
+export type { CacheEventName, CacheEvents, CacheStats, HitTier } from './events.js';
 export type { HttpErrorCode } from './http/errors.js';
 export type { Loader, LoaderContext } from './loader-context.js';
 export type {
   CacheOptions,
+  MemoryTierOptions,
   PolicyOptions,
   Protocol,
   ResolvedPolicy,

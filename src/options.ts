@@ -148,6 +148,35 @@ export interface CacheOptions extends PolicyOptions {
   serializer?: Serializer;
   /** Records requested keys and their load cost for warmup (see `src/warmup`). */
   recorder?: AccessRecorder;
+  /**
+   * An in-process memory tier in front of memcached, off when left out: `{ maxEntries, maxBytes?, ttl? }`.
+   * It keeps decoded fresh entries, so a hit there costs no memcached round trip and no deserialization; a
+   * miss there goes through memcached as usual (coalesced and locked). `set()` and `delete()` in this
+   * process update it at once, but other processes cannot tell it: they may serve the previous value for up
+   * to `memory.ttl` seconds (1 by default). `maxEntries` (required) and `maxBytes` (counted as the
+   * entries' stored sizes) bound it, least recently used first. Values it returns are shared objects:
+   * do not mutate them.
+   */
+  memory?: MemoryTierOptions;
+}
+
+/** The memory tier's options (`CacheOptions.memory`). */
+export interface MemoryTierOptions {
+  /** Most entries held; the least recently used go first. Required. */
+  maxEntries: number;
+  /** Most bytes held, counted as each entry's stored (serialized) size. @default no byte bound */
+  maxBytes?: number;
+  /**
+   * Seconds an entry is held at most (never past its freshness): the bound on how stale another process's
+   * tier can be after a `set()` or `delete()` here. @default 1
+   */
+  ttl?: number;
+}
+
+export interface ResolvedMemoryTier {
+  maxEntries: number;
+  maxBytes: number | undefined;
+  ttl: number;
 }
 
 export interface ResolvedPolicy {
@@ -178,6 +207,8 @@ export interface ResolvedCacheOptions extends SafeModeSettings {
   maxValueBytes: number;
   serializer: Serializer;
   recorder: AccessRecorder | undefined;
+  /** Undefined when the memory tier is off. */
+  memory: ResolvedMemoryTier | undefined;
   policy: ResolvedPolicy;
 }
 
@@ -235,7 +266,9 @@ const CACHE_KEYS = new Set<string>([
   'maxValueBytes',
   'serializer',
   'recorder',
+  'memory',
 ]);
+const MEMORY_KEYS = new Set<string>(['maxEntries', 'maxBytes', 'ttl']);
 const WRAP_KEYS = new Set<string>([...POLICY_KEYS, 'lock', 'replay']);
 const DEFAULT_SERVER = '127.0.0.1:11211';
 
@@ -336,8 +369,18 @@ export function resolveCacheOptions(input: CacheOptions = {}, env = process.env)
     maxValueBytes: o.maxValueBytes,
     serializer: o.serializer,
     recorder: o.recorder,
+    memory: o.memory === undefined ? undefined : resolveMemoryTier(o.memory),
     policy,
   };
+}
+
+function resolveMemoryTier(input: MemoryTierOptions): ResolvedMemoryTier {
+  checkObject('memory', input, MEMORY_KEYS, 'memory.');
+  const ttl = input.ttl ?? 1;
+  integer('memory.maxEntries', input.maxEntries, 1, 100_000_000);
+  if (input.maxBytes !== undefined) integer('memory.maxBytes', input.maxBytes, 1);
+  number('memory.ttl', ttl, 0.001, 24 * 3600);
+  return { maxEntries: input.maxEntries, maxBytes: input.maxBytes, ttl };
 }
 
 const DEFAULT_POLICY: ResolvedPolicy = {

@@ -22,7 +22,8 @@ export interface CacheMetricsOptions {
 type CounterStat = Exclude<keyof CacheStats, 'inflightLoads' | 'queuedLoads' | 'safeModeActive'>;
 
 const COUNTERS: Record<CounterStat, string> = {
-  hits: 'Fresh values served from memcached',
+  hits: 'Fresh values served (memory tier or memcached)',
+  memoryHits: 'Fresh values served by the in-process memory tier, with no memcached call',
   staleHits: 'Stale values served (grace, stale-if-error, wait timeout)',
   misses: 'Reads that found no usable value',
   loads: 'Loader calls in this process',
@@ -51,7 +52,8 @@ const families = new WeakMap<Registry, Map<string, Family>>();
  * Returns a function that unregisters this cache (its series disappear at the next scrape).
  *
  * Every series has the label `cache` (the `name` option); names below use the default `prefix`.
- * Counters, one per counter of `cache.stats()`: `stampede_guard_hits_total`, `stampede_guard_stale_hits_total`,
+ * Counters, one per counter of `cache.stats()`: `stampede_guard_hits_total`,
+ * `stampede_guard_memory_hits_total` (the part of the hits the memory tier answered), `stampede_guard_stale_hits_total`,
  * `stampede_guard_misses_total`, `stampede_guard_loads_total`, `stampede_guard_load_errors_total`,
  * `stampede_guard_coalesced_total`, `stampede_guard_locks_acquired_total`, `stampede_guard_locks_busy_total`,
  * `stampede_guard_waits_total`, `stampede_guard_wait_timeouts_total`,

@@ -18,13 +18,14 @@
 
 import type { Envelope } from '../envelope.js';
 import { StoreError, WaitTimeoutError } from '../errors.js';
-import type { CacheEventEmitter, CacheStats } from '../events.js';
+import type { CacheEventEmitter, CacheStats, HitTier } from '../events.js';
 import { type Loader, LoaderDirectives } from '../loader-context.js';
 import type { HeldLock, SafeLock } from '../lock/safe-lock.js';
 import type { ResolvedPolicy } from '../options.js';
 import { type AnswerSource, NO_STALE_WINDOW } from './answer.js';
 import { CostMemory } from './cost-memory.js';
 import type { Entries, EntryKey } from './entries.js';
+import type { MemoryTier } from './memory-tier.js';
 import type { PollTiming } from './wait-schedule.js';
 import { type WaitOutcome, waitForValue } from './waiter.js';
 
@@ -53,6 +54,8 @@ export interface ReadThroughDeps {
   shouldRetry?(error: StoreError): boolean;
   /** Learns what loading a key costs (from a load here, or from the entry another process stored). */
   observeCost?(key: string, costMs: number): void;
+  /** The in-process memory tier in front of the store (`CacheOptions.memory`); undefined when off. */
+  memory?: MemoryTier;
 }
 
 export class ReadThrough {
@@ -80,6 +83,38 @@ export class ReadThrough {
     );
   }
 
+  /**
+   * The memory tier's answer for `key`, if it holds a fresh entry (no store call, no flight to join), with
+   * the request it answered; undefined on a miss there, or when the tier is off. The caller checks the tier
+   * first, then starts a flight with `fetchThroughMemory()`.
+   */
+  fromMemory<T>(
+    key: string,
+    loader: Loader<T>,
+    policy: ResolvedPolicy,
+  ): { promise: Promise<T>; request: ReadRequest<T> } | undefined {
+    const now = Date.now();
+    const held = this.#deps.memory?.get(key, now);
+    if (held === undefined) return undefined;
+    this.#deps.stats.memoryHits++;
+    const { storeKey, entry } = held;
+    const request = { key, storeKey, loader, policy, source: undefined, freshUntil: undefined };
+    return { promise: Promise.resolve(this.#hit(request, entry, now, 'memory')), request };
+  }
+
+  /** `fetch()` after a miss in the memory tier: the entry the store returns is kept there too. */
+  fetchThroughMemory<T>(req: ReadRequest<T>): Promise<T> {
+    const { entries, memory } = this.#deps;
+    return entries.readBytes(req).then(
+      (bytes) => {
+        const found = entries.decode(req, bytes);
+        if (found !== null && bytes !== null) memory?.remember(req, found, bytes.length);
+        return this.#decide(req, found, 0, undefined);
+      },
+      (error: unknown) => this.#recover(req, error, null, 0, undefined),
+    );
+  }
+
   #decide<T>(
     req: ReadRequest<T>,
     found: Envelope | null,
@@ -88,17 +123,9 @@ export class ReadThrough {
   ): T | Promise<T> {
     const { events, stats } = this.#deps;
     const now = Date.now();
-    // An entry its loader said noStale() for has no stale window and no early refresh, whatever the call's.
-    const { beta, grace, staleIfError } = found?.noStale ? NO_STALE_WINDOW : req.policy;
-    if (found && now < found.freshUntil) {
-      stats.hits++;
-      if (events.listening('hit')) events.emit('hit', { key: req.key });
-      this.#deps.observeCost?.(req.key, found.costMs);
-      if (beta > 0 && earlyRefreshDue(found, beta, now)) this.#refreshInBackground(req, found);
-      req.source = 'hit';
-      req.freshUntil = found.freshUntil;
-      return found.value as T;
-    }
+    if (found && now < found.freshUntil) return this.#hit(req, found, now, 'store');
+    // An entry its loader said noStale() for has no stale window, whatever the call's.
+    const { grace, staleIfError } = found?.noStale ? NO_STALE_WINDOW : req.policy;
     if (found && now < found.freshUntil + grace * 1000) {
       stats.staleHits++;
       events.emit('stale', { key: req.key, reason: 'grace', ageMs: now - found.freshUntil });
@@ -114,6 +141,20 @@ export class ReadThrough {
     const stale = found && now < found.freshUntil + staleIfError * 1000 ? found : null;
     if (!this.#deps.shouldLock(req.policy)) return this.#loadAndStore(req, stale);
     return this.#lockedLoad(req, stale, found, retries, waitStarted);
+  }
+
+  /** A fresh entry answers (maybe refreshing it early): the same decision whichever tier held it. */
+  #hit<T>(req: ReadRequest<T>, found: Envelope, now: number, tier: HitTier): T {
+    const { events, stats } = this.#deps;
+    stats.hits++;
+    if (events.listening('hit')) events.emit('hit', { key: req.key, tier });
+    this.#deps.observeCost?.(req.key, found.costMs);
+    // An entry its loader said noStale() for is never refreshed early, whatever the call's beta.
+    const beta = found.noStale ? 0 : req.policy.beta;
+    if (beta > 0 && earlyRefreshDue(found, beta, now)) this.#refreshInBackground(req, found);
+    req.source = 'hit';
+    req.freshUntil = found.freshUntil;
+    return found.value as T;
   }
 
   /** Settles when background refreshes and deferred writes of this moment have settled. */
@@ -230,7 +271,9 @@ export class ReadThrough {
     );
     const write = this.#deps.entries.write(req, bytes, policy).then(
       (stored) => {
-        if (stored) req.freshUntil = freshUntil;
+        if (!stored) return;
+        req.freshUntil = freshUntil;
+        this.#remember(req, loaded, freshUntil, bytes.length);
       },
       (error: unknown) => this.#storeError(req.key, 'set', error),
     );
@@ -328,16 +371,29 @@ export class ReadThrough {
       const loaded = await this.#runLoader(req, null, true);
       if (!loaded.store) return;
       const policy = storedPolicy(req.policy, loaded);
-      await this.#deps.entries.write(
+      const freshUntil = Date.now() + policy.ttl * 1000;
+      const bytes = this.#deps.entries.encode(
         req,
-        this.#deps.entries.encode(req, loaded.value, loaded.costMs, policy, loaded.noStale),
+        loaded.value,
+        loaded.costMs,
         policy,
+        loaded.noStale,
+        freshUntil,
       );
+      if (await this.#deps.entries.write(req, bytes, policy))
+        this.#remember(req, loaded, freshUntil, bytes.length);
       this.#deps.stats.backgroundRefreshes++;
       this.#deps.events.emit('refresh:done', { key: req.key, durationMs: loaded.costMs });
     } finally {
       await held.release();
     }
+  }
+
+  /** Keeps a value this process just stored in the memory tier, when it is on. */
+  #remember(req: EntryKey, loaded: Loaded<unknown>, freshUntil: number, bytes: number): void {
+    const { value, costMs, noStale } = loaded;
+    const entry: Envelope = noStale ? { value, freshUntil, costMs, noStale } : { value, freshUntil, costMs };
+    this.#deps.memory?.remember(req, entry, bytes);
   }
 
   #storeError(key: string, operation: string, error: unknown): void {

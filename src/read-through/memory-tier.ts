@@ -1,0 +1,63 @@
+/**
+ * The in-process tier in front of memcached: decoded entries (value, freshness, cost, flags) by the
+ * caller's key (one cache, one namespace: the key names its store key, which the tier keeps with the
+ * entry), so a hit here costs neither a round trip, nor a deserialization, nor deriving the store key.
+ * It holds fresh entries only, each for at most the tier's `ttl` and never past the entry's own
+ * freshness: stale values (grace, stale-if-error) and the `safe-` locks stay memcached's, reached by a
+ * miss here.
+ */
+import { LRUCache } from 'lru-cache';
+import type { Envelope } from '../envelope.js';
+import type { ResolvedMemoryTier } from '../options.js';
+import type { EntryKey } from './entries.js';
+
+/** What the tier holds for a key: the decoded entry, the store key the key maps to, and until when. */
+export interface HeldEntry {
+  storeKey: string;
+  entry: Envelope;
+  /** Epoch ms: the earlier of the tier's ttl and the entry's freshness. */
+  heldUntil: number;
+}
+
+export class MemoryTier {
+  readonly #entries: LRUCache<string, HeldEntry>;
+  readonly #ttlMs: number;
+  readonly #bySize: boolean;
+
+  constructor(options: ResolvedMemoryTier) {
+    this.#ttlMs = options.ttl * 1000;
+    this.#bySize = options.maxBytes !== undefined;
+    // Expiry is checked here against Date.now(), which the hit path reads anyway (and freshness is a
+    // Date.now() time): lru-cache only bounds the count and the size, so its get stays a lookup.
+    this.#entries = new LRUCache<string, HeldEntry>({
+      max: options.maxEntries,
+      ...(options.maxBytes === undefined ? {} : { maxSize: options.maxBytes }),
+    });
+  }
+
+  /** What is held for `key` if its time in the tier is not up at `now` (and so it is still fresh). */
+  get(key: string, now: number): HeldEntry | undefined {
+    const held = this.#entries.get(key);
+    if (held === undefined || now < held.heldUntil) return held;
+    this.#entries.delete(key);
+    return undefined;
+  }
+
+  /**
+   * Holds `entry` (stored in memcached as `bytes` bytes) until the earlier of the tier's ttl and the end
+   * of its freshness; an entry already past its freshness replaces what was held by nothing.
+   */
+  remember(k: EntryKey, entry: Envelope, bytes: number): void {
+    const heldUntil = Math.min(Date.now() + this.#ttlMs, entry.freshUntil);
+    if (heldUntil <= Date.now()) {
+      this.#entries.delete(k.key);
+      return;
+    }
+    const held = { storeKey: k.storeKey, entry, heldUntil };
+    this.#entries.set(k.key, held, this.#bySize ? { size: Math.max(1, bytes) } : undefined);
+  }
+
+  forget(key: string): void {
+    this.#entries.delete(key);
+  }
+}
