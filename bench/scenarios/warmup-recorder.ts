@@ -40,7 +40,7 @@ export const warmupRecorder: Scenario = {
   async run(ctx: ScenarioContext): Promise<ScenarioResult> {
     const ops = ctx.quick ? 20_000 : 50_000;
     const repetitions = ctx.quick ? 5 : 15;
-    const prefix = `bench:rec:${process.pid}:${Date.now().toString(36)}`;
+    const prefix = `bench-rec-${process.pid}-${Date.now().toString(36)}`;
     const recorder = new HotKeyRecorder();
     const plain = createCache({ servers: [...ctx.servers], ttl: 600, namespace: prefix });
     const recorded = createCache({ servers: [...ctx.servers], ttl: 600, namespace: prefix, recorder });
