@@ -17,8 +17,11 @@ interface KeyEvent {
 export interface CacheEvents {
   /** A fresh value was served from the store. */
   hit: KeyEvent;
-  /** A stale value was served (grace window, stale-if-error, or a wait timeout with `onWaitTimeout: 'stale'`). */
-  stale: KeyEvent & { reason: 'grace' | 'error' | 'wait-timeout'; ageMs: number };
+  /**
+   * A stale value was served (grace window, stale-if-error, a wait timeout with `onWaitTimeout: 'stale'`,
+   * or a load that outlived `loadTimeoutMs`).
+   */
+  stale: KeyEvent & { reason: 'grace' | 'error' | 'wait-timeout' | 'load-timeout'; ageMs: number };
   /** No usable value was found: a load (here or in another process) follows. */
   miss: KeyEvent;
   /** The loader ran (in this process). */
