@@ -200,6 +200,21 @@ describe('a loader that asks for its own key', () => {
   });
 });
 
+describe('a call a loader left behind', () => {
+  it('is no recursion once that load has settled', async () => {
+    const cache = make(new MemoryStore(), { ttl: 0.02 });
+    let later: Promise<string> | undefined;
+    await cache.wrap('k', async () => {
+      // Runs after this load settled (and its entry expired): a fresh load of 'k', not a recursive one.
+      later = sleep(60).then(() => cache.wrap('k', () => 'again'));
+      return 'first';
+    });
+    await sleep(10);
+    expect(await later).toBe('again');
+    await cache.close();
+  });
+});
+
 describe('close()', () => {
   it('settles within closeTimeoutMs, abandoning a load that never settles', async () => {
     const cache = make(new MemoryStore(), { closeTimeoutMs: 50, waitTimeoutMs: 60_000 });

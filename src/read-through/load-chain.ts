@@ -7,19 +7,36 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { RecursiveLoadError } from '../errors.js';
 import type { EntryKey } from './entries.js';
 
-const chain = new AsyncLocalStorage<readonly EntryKey[]>();
-
-/** Runs a loader call as a load of `key`, inside whatever loads called it. */
-export function withinLoad<T>(key: EntryKey, run: () => T): T {
-  const outer = chain.getStore();
-  return chain.run([...(outer ?? []), { key: key.key, storeKey: key.storeKey }], run);
+interface Link extends EntryKey {
+  /** False once the load settled: work its loader left behind (a timer, an unawaited call) is no recursion. */
+  running: boolean;
 }
 
-/** The error for a call on `key` made inside a load of that same key; undefined when there is none. */
+const chain = new AsyncLocalStorage<readonly Link[]>();
+
+/** One loader call of `key`, run inside whatever loads called it. */
+export class LoadLink {
+  readonly #link: Link;
+
+  constructor(key: EntryKey) {
+    this.#link = { key: key.key, storeKey: key.storeKey, running: true };
+  }
+
+  run<T>(loader: () => T): T {
+    return chain.run([...(chain.getStore() ?? []), this.#link], loader);
+  }
+
+  end(): void {
+    this.#link.running = false;
+  }
+}
+
+/** The error for a call on `key` made inside a running load of that same key; undefined when there is none. */
 export function recursionOn(key: EntryKey): RecursiveLoadError | undefined {
   const loads = chain.getStore();
   if (!loads) return undefined;
-  const first = loads.findIndex((load) => load.storeKey === key.storeKey);
+  const first = loads.findIndex((load) => load.running && load.storeKey === key.storeKey);
   if (first < 0) return undefined;
-  return new RecursiveLoadError([...loads.slice(first).map((load) => load.key), key.key]);
+  const chainKeys = loads.slice(first).flatMap((load) => (load.running ? [load.key] : []));
+  return new RecursiveLoadError([...chainKeys, key.key]);
 }

@@ -25,7 +25,7 @@ import type { ResolvedPolicy } from '../options.js';
 import { type AnswerSource, NO_STALE_WINDOW } from './answer.js';
 import { CostMemory } from './cost-memory.js';
 import type { Entries, EntryKey } from './entries.js';
-import { recursionOn, withinLoad } from './load-chain.js';
+import { LoadLink, recursionOn } from './load-chain.js';
 import { RunningLoads } from './running-loads.js';
 import type { PollTiming } from './wait-schedule.js';
 import { type WaitOutcome, waitForValue } from './waiter.js';
@@ -332,19 +332,21 @@ export class ReadThrough {
 
   async #runLoader<T>(req: ReadRequest<T>, stale: Envelope | null, background: boolean): Promise<Loaded<T>> {
     const { stats, events } = this.#deps;
-    let directives = new LoaderDirectives(req.key, background, this.#closing.signal);
+    let directives!: LoaderDirectives; // made with the load's signal when it starts
     stats.loads++;
     // Timed and counted from when the loader starts: a wait for a slot under the cap is not its cost.
     let started = 0;
     const load = async () => {
       started = performance.now();
       stats.inflightLoads++;
+      const link = new LoadLink(req);
       try {
         return await this.#loads.run(req.key, req.policy.hardTimeoutMs, (signal) => {
           directives = new LoaderDirectives(req.key, background, signal);
-          return withinLoad(req, () => req.loader(directives));
+          return link.run(() => req.loader(directives));
         });
       } finally {
+        link.end();
         stats.inflightLoads--;
       }
     };
