@@ -35,7 +35,11 @@ export interface PolicyOptions {
    * `now - cost * beta * ln(random()) >= freshUntil`. 1 is the paper's choice; 0 disables. @default 0
    */
   beta?: number;
-  /** Wait budget in ms for a worker that lost the lock; then `onWaitTimeout` applies. @default 10000 */
+  /**
+   * Wait budget in ms for a worker that lost the lock, and for a call joined on another call for the key
+   * in this process (it never waits longer on a loader than this); then `onWaitTimeout` applies.
+   * @default 10000
+   */
   waitTimeoutMs?: number;
   /**
    * What a waiter does when its budget is spent and the value still is not there:
