@@ -113,9 +113,6 @@ export class ReadThrough {
       return found.value as T;
     }
 
-    // A load of this key from inside its own loader would wait for itself: refuse it (never on a hit).
-    const recursion = recursionOn(req);
-    if (recursion) throw recursion;
     stats.misses++;
     events.emit('miss', { key: req.key });
     // An entry past grace is still kept while stale-if-error allows: a fallback, never an answer by itself.
@@ -178,6 +175,8 @@ export class ReadThrough {
     waitStarted: number | undefined,
   ): Promise<T> {
     const { lock, stats, events } = this.#deps;
+    const recursion = recursionOn(req);
+    if (recursion) throw recursion;
     // One budget per caller: a start-over after a store failure continues the wait it interrupted.
     const started = waitStarted ?? Date.now();
     const deadline = started + req.policy.waitTimeoutMs;
@@ -277,6 +276,10 @@ export class ReadThrough {
 
   /** Loads and stores, answering with the stale value if the load outlives `loadTimeoutMs`. */
   #load<T>(req: ReadRequest<T>, stale: Envelope | null, deferWrite = false): Promise<T> {
+    // Checked where a miss starts a load (or takes the lock), never on a hit: a background refresh has
+    // no flight to join, so its loader asking for its own key would otherwise wait for itself.
+    const recursion = recursionOn(req);
+    if (recursion) return Promise.reject(recursion);
     return this.#answerWithin(req, this.#loadAndStore(req, stale, deferWrite), stale);
   }
 
