@@ -27,6 +27,7 @@ import {
 } from './options.js';
 import { type Answer, servable } from './read-through/answer.js';
 import { Entries } from './read-through/entries.js';
+import { recursionOn } from './read-through/load-chain.js';
 import { MemoryTier } from './read-through/memory-tier.js';
 import { type ReadRequest, ReadThrough } from './read-through/read-through.js';
 import { Singleflight } from './read-through/singleflight.js';
@@ -118,10 +119,10 @@ export class Cache {
   answer<T>(key: string, loader: Loader<T>, options?: WrapOptions): Promise<Answer<T>> {
     const flight = this.#start(key, loader, options);
     if (flight instanceof Promise) return flight;
-    const { meta: request, joined } = flight;
+    const { meta: request } = flight;
     return flight.promise.then((value) => ({
       value: value as T,
-      source: joined && request.source === 'loaded' ? 'waited' : (request.source ?? 'loaded'),
+      source: request.source ?? 'loaded',
       freshUntil: request.freshUntil,
     }));
   }
@@ -193,11 +194,19 @@ export class Cache {
       freshUntil: undefined,
     };
     const flight = this.#flights.run(storeKey, () => this.#fetch(request), request);
-    if (flight.joined) {
-      this.#stats.coalesced++;
-      this.#events.emit('coalesced', { key });
-    }
-    return flight;
+    if (!flight.joined) return flight;
+    // Joining a load this call is itself inside would wait for itself.
+    const recursion = recursionOn(request);
+    if (recursion) return Promise.reject(recursion);
+    this.#stats.coalesced++;
+    this.#events.emit('coalesced', { key });
+    // Bounded by this call's wait budget, not by the loader it joined; answers with its own request.
+    const leader = flight.meta;
+    const promise = this.#readThrough.join(flight.promise, request, () => {
+      request.source = leader.source === 'loaded' ? 'waited' : leader.source;
+      request.freshUntil = leader.freshUntil;
+    });
+    return { promise, joined: true, meta: request };
   }
 
   /**
@@ -332,9 +341,11 @@ export class Cache {
   }
 
   /**
-   * Waits for calls and background work in flight, then closes the memcached connections this cache
-   * opened (a `store` passed in stays open: whoever created it closes it). Idempotent: every call
-   * resolves when the cache is closed.
+   * Waits for calls and background work in flight, at most `closeTimeoutMs`, then closes the memcached
+   * connections this cache opened (a `store` passed in stays open: whoever created it closes it). Loads
+   * still running then are abandoned: their `ctx.signal` is aborted, their callers reject with
+   * `LoadTimeoutError`, waiting callers with `CacheClosedError`. Idempotent: every call resolves when the
+   * cache is closed.
    */
   close(): Promise<void> {
     this.#closed = true;
@@ -343,8 +354,14 @@ export class Cache {
   }
 
   async #shutDown(): Promise<void> {
-    await this.#flights.drain();
-    await this.#readThrough.drain();
+    const drain = async () => {
+      await this.#flights.drain();
+      await this.#readThrough.drain();
+    };
+    if (!(await settlesWithin(drain(), this.#options.closeTimeoutMs))) {
+      this.#readThrough.abandon();
+      await drain(); // settles now: loads were rejected, waits ended; lock releases are bounded by opTimeoutMs
+    }
     this.#safeMode.close();
     await Promise.all(this.#owned.map((store) => store.close()));
     this.#events.removeAllListeners();
@@ -384,6 +401,19 @@ export class Cache {
     if (!(error instanceof StoreError)) throw error;
     this.#stats.storeErrors++;
     this.#events.emit('store:error', { key, operation: error.operation, error });
+  }
+}
+
+/** Whether `work` settled within `ms`; the timer does not outlive the answer. */
+async function settlesWithin(work: Promise<void>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<false>((resolve) => {
+    timer = setTimeout(resolve, ms, false);
+  });
+  try {
+    return await Promise.race([work.then(() => true as const), expired]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

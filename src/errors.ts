@@ -15,7 +15,9 @@ export type CoreErrorCode =
   | 'E_NODE_DOWN'
   | 'E_SERIALIZE'
   | 'E_CLOSED'
-  | 'E_MOVED';
+  | 'E_MOVED'
+  | 'E_LOAD_TIMEOUT'
+  | 'E_RECURSIVE_LOAD';
 
 interface ErrorDetails {
   key?: string | undefined;
@@ -62,6 +64,34 @@ export class WaitTimeoutError extends StampedeGuardError<'E_WAIT_TIMEOUT'> {
       key,
     });
     this.waitedMs = waitedMs;
+  }
+}
+
+/**
+ * A loader ran longer than `hardTimeoutMs` (its `ctx.signal` was aborted with this error), or was still
+ * running when `close()` spent its `closeTimeoutMs`: its callers reject with it and nothing is stored.
+ */
+export class LoadTimeoutError extends StampedeGuardError<'E_LOAD_TIMEOUT'> {
+  /** How long the loader had run, in milliseconds. */
+  readonly elapsedMs: number;
+
+  constructor(key: string, elapsedMs: number, why = 'hardTimeoutMs') {
+    super('E_LOAD_TIMEOUT', `The loader of "${key}" did not settle within ${why} (${elapsedMs} ms)`, { key });
+    this.elapsedMs = elapsedMs;
+  }
+}
+
+/**
+ * A loader called `wrap()` (or a `cached()` function) on a key it is itself loading, directly or through
+ * other keys: the call would wait for itself. `chain` lists the keys, outermost first, ending with the repeat.
+ */
+export class RecursiveLoadError extends StampedeGuardError<'E_RECURSIVE_LOAD'> {
+  readonly chain: readonly string[];
+
+  constructor(chain: readonly string[]) {
+    const key = chain[chain.length - 1] ?? '';
+    super('E_RECURSIVE_LOAD', `The loader of "${key}" needs "${key}" itself: ${chain.join(' -> ')}`, { key });
+    this.chain = chain;
   }
 }
 

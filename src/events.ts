@@ -20,8 +20,11 @@ export type HitTier = 'memory' | 'store';
 export interface CacheEvents {
   /** A fresh value was served: from the memory tier (`CacheOptions.memory`) or from the store. */
   hit: KeyEvent & { tier: HitTier };
-  /** A stale value was served (grace window, stale-if-error, or a wait timeout with `onWaitTimeout: 'stale'`). */
-  stale: KeyEvent & { reason: 'grace' | 'error' | 'wait-timeout'; ageMs: number };
+  /**
+   * A stale value was served (grace window, stale-if-error, a wait timeout with `onWaitTimeout: 'stale'`,
+   * or a load that outlived `loadTimeoutMs`).
+   */
+  stale: KeyEvent & { reason: 'grace' | 'error' | 'wait-timeout' | 'load-timeout'; ageMs: number };
   /** No usable value was found: a load (here or in another process) follows. */
   miss: KeyEvent;
   /** The loader ran (in this process). */

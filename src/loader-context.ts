@@ -14,6 +14,11 @@ export interface LoaderContext {
    */
   readonly background: boolean;
   /**
+   * Aborted when the cache gives up on this load (`hardTimeoutMs`, or `close()` after `closeTimeoutMs`),
+   * with a `LoadTimeoutError` as its reason: pass it to your query or fetch so it stops too.
+   */
+  readonly signal: AbortSignal;
+  /**
    * Seconds this value stays fresh, instead of the call's `ttl`; bounded like `ttl` (above 0, at most
    * 365 days). Throws `InvalidOptionError` naming `setTtl()` otherwise.
    */
@@ -39,6 +44,7 @@ export class LoaderDirectives implements LoaderContext {
   constructor(
     readonly key: string,
     readonly background: boolean,
+    readonly signal: AbortSignal,
   ) {}
 
   setTtl(seconds: number): void {

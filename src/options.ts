@@ -36,7 +36,11 @@ export interface PolicyOptions {
    * `now - cost * beta * ln(random()) >= freshUntil`. 1 is the paper's choice; 0 disables. @default 0
    */
   beta?: number;
-  /** Wait budget in ms for a worker that lost the lock; then `onWaitTimeout` applies. @default 10000 */
+  /**
+   * Wait budget in ms for a worker that lost the lock, and for a call joined on another call for the key
+   * in this process (it never waits longer on a loader than this); then `onWaitTimeout` applies.
+   * @default 10000
+   */
   waitTimeoutMs?: number;
   /**
    * What a waiter does when its budget is spent and the value still is not there:
@@ -44,6 +48,19 @@ export interface PolicyOptions {
    * with `WaitTimeoutError`. @default 'load'
    */
   onWaitTimeout?: WaitTimeoutPolicy;
+  /**
+   * Soft load timeout in ms: once a load has run this long, its callers that hold a stale value (kept by
+   * `staleIfError`) get it at once; the load goes on in the background and stores its result unless
+   * `hardTimeoutMs` ends it. Callers without a stale value keep waiting. 0 disables. @default 0
+   */
+  loadTimeoutMs?: number;
+  /**
+   * Hard load timeout in ms: a loader still running after it has its `ctx.signal` aborted, its callers
+   * reject with `LoadTimeoutError` (or get a value kept by `staleIfError`, as for any loader failure), the
+   * lock is released and nothing is stored. 0 disables: a loader that never settles then holds its lock and
+   * its leading caller until it does (joiners and waiters still give up after `waitTimeoutMs`). @default 0
+   */
+  hardTimeoutMs?: number;
 }
 
 /** Options of one `wrap()` call (or of every call of a `cached()` function). */
@@ -142,6 +159,11 @@ export interface CacheOptions extends PolicyOptions {
   pollFactor?: number;
   /** Own timeout of every memcached call, in ms (memjs alone can leave calls pending forever). @default 250 */
   opTimeoutMs?: number;
+  /**
+   * How long `close()` waits for calls and background work in flight, in ms. Loads still running then are
+   * abandoned: their `ctx.signal` is aborted and their callers reject with `LoadTimeoutError`. @default 10000
+   */
+  closeTimeoutMs?: number;
   /** Largest serialized value stored, in bytes; larger values are returned but not cached. @default 1047552 */
   maxValueBytes?: number;
   /** How values become bytes. @default jsonSerializer */
@@ -186,6 +208,8 @@ export interface ResolvedPolicy {
   beta: number;
   waitTimeoutMs: number;
   onWaitTimeout: WaitTimeoutPolicy;
+  loadTimeoutMs: number;
+  hardTimeoutMs: number;
   lock: boolean;
 }
 
@@ -204,6 +228,7 @@ export interface ResolvedCacheOptions extends SafeModeSettings {
   pollMaxMs: number;
   pollFactor: number;
   opTimeoutMs: number;
+  closeTimeoutMs: number;
   maxValueBytes: number;
   serializer: Serializer;
   recorder: AccessRecorder | undefined;
@@ -239,7 +264,16 @@ function checkProtocol(
   }
 }
 
-const POLICY_KEYS = ['ttl', 'grace', 'staleIfError', 'beta', 'waitTimeoutMs', 'onWaitTimeout'] as const;
+const POLICY_KEYS = [
+  'ttl',
+  'grace',
+  'staleIfError',
+  'beta',
+  'waitTimeoutMs',
+  'onWaitTimeout',
+  'loadTimeoutMs',
+  'hardTimeoutMs',
+] as const;
 const CACHE_KEYS = new Set<string>([
   ...POLICY_KEYS,
   'servers',
@@ -263,6 +297,7 @@ const CACHE_KEYS = new Set<string>([
   'pollMaxMs',
   'pollFactor',
   'opTimeoutMs',
+  'closeTimeoutMs',
   'maxValueBytes',
   'serializer',
   'recorder',
@@ -292,6 +327,7 @@ export function resolveCacheOptions(input: CacheOptions = {}, env = process.env)
   o.pollMaxMs ??= 40;
   o.pollFactor ??= 1.5;
   o.opTimeoutMs ??= 250;
+  o.closeTimeoutMs ??= 10_000;
   o.maxValueBytes ??= 1024 * 1024 - 1024;
   o.serializer ??= jsonSerializer;
 
@@ -323,6 +359,7 @@ export function resolveCacheOptions(input: CacheOptions = {}, env = process.env)
   number('pollMaxMs', o.pollMaxMs, o.pollMinMs);
   number('pollFactor', o.pollFactor, 1, 10);
   number('opTimeoutMs', o.opTimeoutMs, 1, 60_000);
+  number('closeTimeoutMs', o.closeTimeoutMs, 0, 24 * 3_600_000);
   integer('maxValueBytes', o.maxValueBytes, 1);
   if (typeof o.serializer?.serialize !== 'function' || typeof o.serializer.deserialize !== 'function') {
     throw new InvalidOptionError('serializer', 'an object with serialize() and deserialize()', o.serializer);
@@ -366,6 +403,7 @@ export function resolveCacheOptions(input: CacheOptions = {}, env = process.env)
     pollMaxMs: o.pollMaxMs,
     pollFactor: o.pollFactor,
     opTimeoutMs: o.opTimeoutMs,
+    closeTimeoutMs: o.closeTimeoutMs,
     maxValueBytes: o.maxValueBytes,
     serializer: o.serializer,
     recorder: o.recorder,
@@ -390,6 +428,8 @@ const DEFAULT_POLICY: ResolvedPolicy = {
   beta: 0,
   waitTimeoutMs: 10_000,
   onWaitTimeout: 'load',
+  loadTimeoutMs: 0,
+  hardTimeoutMs: 0,
   lock: false,
 };
 
@@ -451,6 +491,8 @@ function resolvePolicy(input: PolicyOptions, base: ResolvedPolicy, where: string
     beta: input.beta ?? base.beta,
     waitTimeoutMs: input.waitTimeoutMs ?? base.waitTimeoutMs,
     onWaitTimeout: input.onWaitTimeout ?? base.onWaitTimeout,
+    loadTimeoutMs: input.loadTimeoutMs ?? base.loadTimeoutMs,
+    hardTimeoutMs: input.hardTimeoutMs ?? base.hardTimeoutMs,
     lock: base.lock,
   };
   // Memcached counts expiry in whole seconds; over 30 days it reads a TTL as a Unix time (the store converts).
@@ -460,6 +502,8 @@ function resolvePolicy(input: PolicyOptions, base: ResolvedPolicy, where: string
   number(`${where}beta`, p.beta, 0, 100);
   number(`${where}waitTimeoutMs`, p.waitTimeoutMs, 0, 24 * 3600 * 1000);
   oneOf(`${where}onWaitTimeout`, p.onWaitTimeout, ['load', 'stale', 'throw']);
+  number(`${where}loadTimeoutMs`, p.loadTimeoutMs, 0, 24 * 3600 * 1000);
+  number(`${where}hardTimeoutMs`, p.hardTimeoutMs, 0, 24 * 3600 * 1000);
   return p;
 }
 

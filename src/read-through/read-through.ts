@@ -17,7 +17,7 @@
  */
 
 import type { Envelope } from '../envelope.js';
-import { StoreError, WaitTimeoutError } from '../errors.js';
+import { CacheClosedError, StoreError, WaitTimeoutError } from '../errors.js';
 import type { CacheEventEmitter, CacheStats, HitTier } from '../events.js';
 import { type Loader, LoaderDirectives } from '../loader-context.js';
 import type { HeldLock, SafeLock } from '../lock/safe-lock.js';
@@ -25,7 +25,9 @@ import type { ResolvedPolicy } from '../options.js';
 import { type AnswerSource, NO_STALE_WINDOW } from './answer.js';
 import { CostMemory } from './cost-memory.js';
 import type { Entries, EntryKey } from './entries.js';
+import { LoadLink, recursionOn } from './load-chain.js';
 import type { MemoryTier } from './memory-tier.js';
+import { RunningLoads } from './running-loads.js';
 import type { PollTiming } from './wait-schedule.js';
 import { type WaitOutcome, waitForValue } from './waiter.js';
 
@@ -66,6 +68,9 @@ export class ReadThrough {
   readonly #pendingWrites = new Set<Promise<unknown>>();
   /** Last known load cost per key: what a lock holder publishes when the expired entry is gone. */
   readonly #costs = new CostMemory();
+  readonly #loads = new RunningLoads();
+  /** Aborted when `close()` gives up on what is in flight: waits end at once. */
+  readonly #closing = new AbortController();
 
   constructor(deps: ReadThroughDeps) {
     this.#deps = deps;
@@ -139,7 +144,7 @@ export class ReadThrough {
     events.emit('miss', { key: req.key });
     // An entry past grace is still kept while stale-if-error allows: a fallback, never an answer by itself.
     const stale = found && now < found.freshUntil + staleIfError * 1000 ? found : null;
-    if (!this.#deps.shouldLock(req.policy)) return this.#loadAndStore(req, stale);
+    if (!this.#deps.shouldLock(req.policy)) return this.#load(req, stale);
     return this.#lockedLoad(req, stale, found, retries, waitStarted);
   }
 
@@ -162,6 +167,47 @@ export class ReadThrough {
     await Promise.allSettled([...this.#refreshing.values(), ...this.#pendingWrites]);
   }
 
+  /** The cache is closing and will not wait any longer: loads reject, waits end, new loads fail at once. */
+  abandon(): void {
+    this.#closing.abort(new CacheClosedError());
+    this.#loads.abandon();
+  }
+
+  /**
+   * A call joined on another in-process call for the same key: it gets that call's answer, or, once its
+   * own wait budget is spent, what `onWaitTimeout` says (a load of its own, not a join of the same flight).
+   */
+  join<T>(leader: Promise<T>, req: ReadRequest<T>, copyAnswer: () => void): Promise<T> {
+    const budgetMs = req.policy.waitTimeoutMs;
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => this.#joinTimedOut(req, budgetMs).then(resolve, reject), budgetMs);
+      leader.then(
+        (value) => {
+          clearTimeout(timer);
+          copyAnswer();
+          resolve(value);
+        },
+        (error: unknown) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      );
+    });
+  }
+
+  async #joinTimedOut<T>(req: ReadRequest<T>, waitedMs: number): Promise<T> {
+    if (this.#closing.signal.aborted) throw this.#closing.signal.reason;
+    const found = await this.#deps.entries.read(req).catch((error: unknown) => {
+      if (error instanceof StoreError) this.#storeError(req.key, error.operation, error);
+      return null;
+    });
+    const now = Date.now();
+    if (found && now < found.freshUntil) return waited(req, found);
+    const keep = found?.noStale ? 0 : req.policy.staleIfError;
+    const stale = found && now < found.freshUntil + keep * 1000 ? found : null;
+    return this.#onWaitTimeout(req, stale, waitedMs);
+  }
+
   async #lockedLoad<T>(
     req: ReadRequest<T>,
     stale: Envelope | null,
@@ -170,6 +216,8 @@ export class ReadThrough {
     waitStarted: number | undefined,
   ): Promise<T> {
     const { lock, stats, events } = this.#deps;
+    const recursion = recursionOn(req);
+    if (recursion) throw recursion;
     // One budget per caller: a start-over after a store failure continues the wait it interrupted.
     const started = waitStarted ?? Date.now();
     const deadline = started + req.policy.waitTimeoutMs;
@@ -200,8 +248,10 @@ export class ReadThrough {
             accept,
             budgetMs: remaining,
             poll: this.#deps.poll,
+            signal: this.#closing.signal,
           });
         } catch (error) {
+          if (this.#closing.signal.aborted) throw this.#closing.signal.reason;
           return this.#recover(req, error, stale, retries, started);
         }
       }
@@ -220,7 +270,17 @@ export class ReadThrough {
     }
   }
 
-  async #loadHoldingLock<T>(
+  /** The load runs (and holds the lock) until it settles; its callers may get the stale value sooner. */
+  #loadHoldingLock<T>(
+    req: ReadRequest<T>,
+    held: HeldLock,
+    stale: Envelope | null,
+    accept: (e: Envelope) => boolean,
+  ): Promise<T> {
+    return this.#answerWithin(req, this.#underLock(req, held, stale, accept), stale);
+  }
+
+  async #underLock<T>(
     req: ReadRequest<T>,
     held: HeldLock,
     stale: Envelope | null,
@@ -252,7 +312,41 @@ export class ReadThrough {
     this.#deps.events.emit('wait:timeout', { key: req.key, waitedMs, policy });
     if (policy === 'throw') throw new WaitTimeoutError(req.key, waitedMs);
     if (policy === 'stale' && stale) return this.#serveStale(req, stale, 'wait-timeout');
-    return this.#loadAndStore(req, stale);
+    return this.#load(req, stale);
+  }
+
+  /** Loads and stores, answering with the stale value if the load outlives `loadTimeoutMs`. */
+  #load<T>(req: ReadRequest<T>, stale: Envelope | null, deferWrite = false): Promise<T> {
+    // Checked where a miss starts a load (or takes the lock), never on a hit: a background refresh has
+    // no flight to join, so its loader asking for its own key would otherwise wait for itself.
+    const recursion = recursionOn(req);
+    if (recursion) return Promise.reject(recursion);
+    return this.#answerWithin(req, this.#loadAndStore(req, stale, deferWrite), stale);
+  }
+
+  /**
+   * `work` (a load), or the stale value once it has run `loadTimeoutMs`: then the load goes on in the
+   * background (close() waits for it) and stores its result if it gets one.
+   */
+  #answerWithin<T>(req: ReadRequest<T>, work: Promise<T>, stale: Envelope | null): Promise<T> {
+    const softMs = req.policy.loadTimeoutMs;
+    if (softMs <= 0 || !stale) return work;
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#track(work.catch(() => undefined)); // its failure was reported as load:error already
+        resolve(this.#serveStale(req, stale, 'load-timeout'));
+      }, softMs);
+      work.then(
+        (value) => {
+          clearTimeout(timer);
+          resolve(value);
+        },
+        (error: unknown) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      );
+    });
   }
 
   /** Runs the loader and stores its value. Store failures are reported, never thrown. */
@@ -284,16 +378,21 @@ export class ReadThrough {
 
   async #runLoader<T>(req: ReadRequest<T>, stale: Envelope | null, background: boolean): Promise<Loaded<T>> {
     const { stats, events } = this.#deps;
-    const directives = new LoaderDirectives(req.key, background);
+    let directives!: LoaderDirectives; // made with the load's signal when it starts
     stats.loads++;
     // Timed and counted from when the loader starts: a wait for a slot under the cap is not its cost.
     let started = 0;
     const load = async () => {
       started = performance.now();
       stats.inflightLoads++;
+      const link = new LoadLink(req);
       try {
-        return await req.loader(directives);
+        return await this.#loads.run(req.key, req.policy.hardTimeoutMs, (signal) => {
+          directives = new LoaderDirectives(req.key, background, signal);
+          return link.run(() => req.loader(directives));
+        });
       } finally {
+        link.end();
         stats.inflightLoads--;
       }
     };
@@ -321,7 +420,7 @@ export class ReadThrough {
     }
   }
 
-  #serveStale<T>(req: ReadRequest<T>, stale: Envelope, reason: 'error' | 'wait-timeout'): T {
+  #serveStale<T>(req: ReadRequest<T>, stale: Envelope, reason: StaleReason): T {
     this.#deps.stats.staleHits++;
     this.#deps.events.emit('stale', { key: req.key, reason, ageMs: Date.now() - stale.freshUntil });
     req.source = 'stale';
@@ -346,7 +445,7 @@ export class ReadThrough {
     this.#storeError(req.key, error.operation, error);
     if (retries < MAX_RETRIES && this.#deps.shouldRetry?.(error))
       return this.fetch(req, retries + 1, waitStarted);
-    return this.#loadAndStore(req, stale, true);
+    return this.#load(req, stale, true);
   }
 
   /** Exactly one refresh cluster-wide: only the winner of the lock refreshes; losers do nothing. */
@@ -406,6 +505,8 @@ export class ReadThrough {
     void promise.finally(() => this.#pendingWrites.delete(promise));
   }
 }
+
+type StaleReason = 'error' | 'wait-timeout' | 'load-timeout';
 
 /** Fresh starts of one read-through after store failures (see #recover). */
 const MAX_RETRIES = 2;

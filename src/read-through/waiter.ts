@@ -29,6 +29,8 @@ export interface WaitOptions {
   accept(envelope: Envelope): boolean;
   budgetMs: number;
   poll: PollTiming;
+  /** Ends the wait at once (the cache is closing): the wait rejects. */
+  signal?: AbortSignal;
 }
 
 export async function waitForValue(options: WaitOptions): Promise<WaitOutcome> {
@@ -54,7 +56,7 @@ export async function waitForValue(options: WaitOptions): Promise<WaitOutcome> {
       random: Math.random(),
     });
     if (next.phase === 'backoff') backoffPolls++;
-    await sleep(next.delayMs);
+    await sleep(next.delayMs, undefined, options.signal ? { signal: options.signal } : undefined);
 
     reads++;
     const found = await options.read();

@@ -31,7 +31,9 @@ describe('public types', () => {
 
   it('event payloads', () => {
     expectTypeOf<CacheEvents['hit']>().toEqualTypeOf<{ key: string } & { tier: 'memory' | 'store' }>();
-    expectTypeOf<CacheEvents['stale']['reason']>().toEqualTypeOf<'grace' | 'error' | 'wait-timeout'>();
+    expectTypeOf<CacheEvents['stale']['reason']>().toEqualTypeOf<
+      'grace' | 'error' | 'wait-timeout' | 'load-timeout'
+    >();
     expectTypeOf<CacheEvents['wait:done']['outcome']>().toEqualTypeOf<'value' | 'lock-gone' | 'timeout'>();
     const cache = createCache({ store: new MemoryStore() });
     cache.on('load', (event) => {
