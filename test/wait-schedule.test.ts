@@ -3,6 +3,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { expectedFinish } from '../src/lock/lock-value.js';
 import {
+  BLIND_POLL_MS,
+  BLIND_WINDOW_MS,
   fastIntervalMs,
   MIN_FAST_MS,
   nextPoll,
@@ -23,13 +25,25 @@ const input = (over: Partial<ScheduleInput>): ScheduleInput => ({
 });
 const known = (finishInMs: number, estimateMs = finishInMs) => ({ finishInMs, estimateMs });
 
-describe('nextPoll without an estimate: 0.1 backoff', () => {
-  it('grows from pollMinMs by pollFactor with jitter in [1, 2), capped at pollMaxMs (-20% jitter)', () => {
-    expect(nextPoll(input({ random: 0 }))).toEqual({ phase: 'backoff', delayMs: 5 });
-    expect(nextPoll(input({ random: 0.99 })).delayMs).toBeCloseTo(9.95);
-    expect(nextPoll(input({ backoffPolls: 2, random: 0 })).delayMs).toBeCloseTo(11.25);
-    expect(nextPoll(input({ backoffPolls: 20, random: 0 })).delayMs).toBe(40);
-    expect(nextPoll(input({ backoffPolls: 20, random: 0.5 })).delayMs).toBe(36); // the cap is jittered too
+describe('nextPoll without an estimate', () => {
+  it('polls every BLIND_POLL_MS (±20%, at most pollMaxMs) for the first BLIND_WINDOW_MS of the wait', () => {
+    expect(nextPoll(input({ random: 0.5 }))).toEqual({ phase: 'fast', delayMs: BLIND_POLL_MS });
+    expect(nextPoll(input({ random: 0, elapsedMs: 500 })).delayMs).toBeCloseTo(0.8 * BLIND_POLL_MS);
+    expect(nextPoll(input({ random: 0.99, elapsedMs: 999 })).delayMs).toBeCloseTo(1.196 * BLIND_POLL_MS);
+    const slow = { ...poll, maxMs: 4 };
+    expect(nextPoll(input({ poll: slow, random: 0.5 })).delayMs).toBe(4);
+    // Within the budget of 150 reads per waited second, with the lock re-read once per pollMaxMs.
+    expect(1000 / BLIND_POLL_MS + 1000 / poll.maxMs).toBeLessThanOrEqual(150);
+  });
+
+  it('then backs off as 0.1 did: from pollMinMs by pollFactor with jitter in [1, 2), capped at pollMaxMs (-20% jitter)', () => {
+    const late = BLIND_WINDOW_MS;
+    expect(nextPoll(input({ elapsedMs: late, random: 0 }))).toEqual({ phase: 'backoff', delayMs: 5 });
+    expect(nextPoll(input({ elapsedMs: late, random: 0.99 })).delayMs).toBeCloseTo(9.95);
+    expect(nextPoll(input({ elapsedMs: late, backoffPolls: 2, random: 0 })).delayMs).toBeCloseTo(11.25);
+    expect(nextPoll(input({ elapsedMs: late, backoffPolls: 20, random: 0 })).delayMs).toBe(40);
+    // The cap is jittered too.
+    expect(nextPoll(input({ elapsedMs: late, backoffPolls: 20, random: 0.5 })).delayMs).toBe(36);
   });
 });
 
@@ -71,7 +85,7 @@ describe('nextPoll with an estimate', () => {
   it('caps every sleep at SLEEP_CAP_MS and at the budget left', () => {
     expect(nextPoll(input({ expectation: known(60_000) })).delayMs).toBe(SLEEP_CAP_MS);
     expect(nextPoll(input({ expectation: e, remainingMs: 12 })).delayMs).toBe(12);
-    expect(nextPoll(input({ backoffPolls: 9, remainingMs: 3 })).delayMs).toBe(3);
+    expect(nextPoll(input({ elapsedMs: BLIND_WINDOW_MS, backoffPolls: 9, remainingMs: 3 })).delayMs).toBe(3);
     expect(nextPoll(input({ remainingMs: -5 })).delayMs).toBe(0);
   });
 

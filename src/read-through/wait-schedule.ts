@@ -10,8 +10,14 @@
  * estimate, at least MIN_FAST_MS, at most `pollMaxMs`) at the expected finish, growing linearly to twice
  * that at the edges of the window, where a finish is less likely. The window then costs about the same
  * number of reads whatever the loader's cost: 2 × ln 2 × SPREAD / FAST_FRACTION ≈ 35 polls in all, half of
- * that when the load takes its usual time. Without an expectation, or once the window has passed (the holder
- * is late or dead), 0.1's capped backoff: `pollMinMs` × `pollFactor`^n with jitter, capped at `pollMaxMs`.
+ * that when the load takes its usual time.
+ *
+ * Without an expectation (nobody knows what the key costs), the first BLIND_WINDOW_MS of the wait are polled
+ * every BLIND_POLL_MS (at most `pollMaxMs`), since most loads end within it: the waiter sees the value within
+ * about one such interval, at 125 data reads per second, which with the lock's own re-reads (one per
+ * `pollMaxMs`) stays within the budget of 150 reads per waited second. After that, or once an expectation's
+ * window has passed (the holder is late or dead), 0.1's capped backoff: `pollMinMs` × `pollFactor`^n with
+ * jitter, capped at `pollMaxMs`.
  *
  * Every delay is jittered, at most SLEEP_CAP_MS (the lock is re-read at least that often), and never past
  * the end of the wait budget.
@@ -24,6 +30,10 @@ export const SPREAD = 0.5;
 export const FAST_FRACTION = 0.02;
 /** Shortest fast poll interval, in ms, however cheap the load. */
 export const MIN_FAST_MS = 1;
+/** Poll interval, in ms, of a waiter that knows nothing of the load, for the first BLIND_WINDOW_MS. */
+export const BLIND_POLL_MS = 8;
+/** How long a waiter without an expectation polls every BLIND_POLL_MS before it backs off, in ms. */
+export const BLIND_WINDOW_MS = 1000;
 /** Longest single sleep, in ms. */
 export const SLEEP_CAP_MS = 1000;
 
@@ -74,6 +84,9 @@ function unbounded({ expectation, elapsedMs, backoffPolls, poll, random }: Sched
       const interval = fast * (1 + Math.min(offset / spread, 1));
       return { phase: 'fast', delayMs: Math.min(interval * (0.8 + 0.4 * random), poll.maxMs) };
     }
+  }
+  if (!expectation && elapsedMs < BLIND_WINDOW_MS) {
+    return { phase: 'fast', delayMs: Math.min(BLIND_POLL_MS, poll.maxMs) * (0.8 + 0.4 * random) };
   }
   // 0.1's formula (p-retry's): random in [1, 2) times the exponential step, then the cap, itself jittered
   // (-20%) so that waiters which reached it do not poll in lockstep.
