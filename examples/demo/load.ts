@@ -1,7 +1,15 @@
 /**
  * The demo's traffic: concurrent HTTP clients spread over the workers' ports, either a fixed burst or a
- * steady stream for a while, recording every request's latency and whether it failed.
+ * steady stream for a while, recording every request's latency and whether it failed. Every request names
+ * the site (`Host: SITE`) as a load balancer in front of the workers would pass it on: pages are cached
+ * per host, so the workers share one entry per page.
  */
+import http from 'node:http';
+
+/** The host every request names, as clients behind a load balancer do. */
+export const SITE = 'shop.example';
+const agent = new http.Agent({ keepAlive: true });
+
 export interface LoadResult {
   latencies: number[];
   errors: number;
@@ -42,13 +50,28 @@ export async function steady(
 async function request(port: number, path: string, result: LoadResult): Promise<void> {
   const started = performance.now();
   try {
-    const response = await fetch(`http://127.0.0.1:${port}${path}`, { signal: AbortSignal.timeout(10_000) });
-    await response.arrayBuffer();
-    if (response.status !== 200) result.errors++;
+    const status = await get(port, path);
+    if (status !== 200) result.errors++;
   } catch {
     result.errors++;
   }
   result.latencies.push(performance.now() - started);
+}
+
+/** A GET for `SITE` to one worker (fetch() cannot set Host); resolves the status once the body is read. */
+function get(port: number, path: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(
+      { host: '127.0.0.1', port, path, agent, headers: { host: SITE }, timeout: 10_000 },
+      (res) => {
+        res.resume();
+        res.once('end', () => resolve(res.statusCode ?? 0));
+        res.once('error', reject);
+      },
+    );
+    req.once('timeout', () => req.destroy(new Error('timed out')));
+    req.once('error', reject);
+  });
 }
 
 /** Product ids skewed like real traffic (about 1/rank): a few hot products, a long tail. */
