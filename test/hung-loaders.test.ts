@@ -112,7 +112,11 @@ describe('hardTimeoutMs', () => {
 
   it('is off by default: a slow loader still answers', async () => {
     const cache = make(new MemoryStore());
-    expect(await cache.wrap('k', async () => (await sleep(30), 'slow'))).toBe('slow');
+    const slow = async () => {
+      await sleep(30);
+      return 'slow';
+    };
+    expect(await cache.wrap('k', slow)).toBe('slow');
     await cache.close();
   });
 });
@@ -145,7 +149,11 @@ describe('loadTimeoutMs', () => {
 
   it('lets callers without a stale value wait for the load', async () => {
     const cache = make(new MemoryStore(), { loadTimeoutMs: 10 });
-    expect(await cache.wrap('k', async () => (await sleep(40), 'v'))).toBe('v');
+    const load = async () => {
+      await sleep(40);
+      return 'v';
+    };
+    expect(await cache.wrap('k', load)).toBe('v');
     await cache.close();
   });
 });
