@@ -349,10 +349,8 @@ export class ReadThrough {
     });
   }
 
-  /** Runs the loader and stores its value. Store failures are reported, never thrown. */
-  async #loadAndStore<T>(req: ReadRequest<T>, stale: Envelope | null, deferWrite = false): Promise<T> {
-    const loaded = await this.#runLoader(req, stale, false);
-    if (!loaded.store) return loaded.value;
+  /** A loaded value as it is stored: the policy the loader's directives make, its freshness and its bytes. */
+  #encodeLoaded<T>(req: ReadRequest<T>, loaded: Loaded<T>) {
     const policy = storedPolicy(req.policy, loaded);
     const freshUntil = Date.now() + policy.ttl * 1000;
     const bytes = this.#deps.entries.encode(
@@ -363,6 +361,14 @@ export class ReadThrough {
       loaded.noStale,
       freshUntil,
     );
+    return { policy, freshUntil, bytes };
+  }
+
+  /** Runs the loader and stores its value. Store failures are reported, never thrown. */
+  async #loadAndStore<T>(req: ReadRequest<T>, stale: Envelope | null, deferWrite = false): Promise<T> {
+    const loaded = await this.#runLoader(req, stale, false);
+    if (!loaded.store) return loaded.value;
+    const { policy, freshUntil, bytes } = this.#encodeLoaded(req, loaded);
     const write = this.#deps.entries.write(req, bytes, policy).then(
       (stored) => {
         if (!stored) return;
@@ -469,16 +475,7 @@ export class ReadThrough {
       held.startHeartbeat();
       const loaded = await this.#runLoader(req, null, true);
       if (!loaded.store) return;
-      const policy = storedPolicy(req.policy, loaded);
-      const freshUntil = Date.now() + policy.ttl * 1000;
-      const bytes = this.#deps.entries.encode(
-        req,
-        loaded.value,
-        loaded.costMs,
-        policy,
-        loaded.noStale,
-        freshUntil,
-      );
+      const { policy, freshUntil, bytes } = this.#encodeLoaded(req, loaded);
       if (await this.#deps.entries.write(req, bytes, policy))
         this.#remember(req, loaded, freshUntil, bytes.length);
       this.#deps.stats.backgroundRefreshes++;
