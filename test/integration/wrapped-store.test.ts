@@ -13,7 +13,7 @@ afterAll(stopAllMemcached);
 
 describe('a counting wrapper around the memcached pool (4 workers, 3 nodes, 300 keys)', () => {
   it('keeps safe mode working: a node SIGKILLed under load has the same outcome as without the wrapper', async () => {
-    const result = await killUnderLoad({ probeIntervalMs: 500 }, { COUNTING_STORE: '1' });
+    const result = await killUnderLoad({ probeIntervalMs: 500 }, { env: { COUNTING_STORE: '1' } });
     // The cache's calls went through the wrapper (a request joined to another in flight makes none).
     for (const r of result.reports) expect(r.storeCalls).toBeGreaterThan(r.requests / 2);
     expectContained(result, 500);
