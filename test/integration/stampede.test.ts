@@ -166,7 +166,7 @@ describe('a mixed cluster: processes on binary and on meta sharing the node and 
       expect(new Set([...allValues(before), ...allValues(after)]).size).toBe(1);
       expect(allValues(after)).toHaveLength(100);
       for (const r of after) expect(final(r).stats).toMatchObject({ loads: 0, locksAcquired: 0, waits: 0 });
-    expect(after.every((r) => (final(r).stats?.hits ?? 0) > 0)).toBe(true); // the joined calls coalesce
+      expect(after.every((r) => (final(r).stats?.hits ?? 0) > 0)).toBe(true); // the joined calls coalesce
     },
   );
 });
