@@ -2,6 +2,8 @@
  * Safe mode through a Store the cache did not create: a throwaway wrapper that counts calls around the
  * memcached pool. The wrapper forwards call options and `nodePool`, nothing else; a node SIGKILLed under
  * load by 4 worker processes must end as it does without the wrapper (test/integration/safe-mode.test.ts).
+ * Once, around a memjs pool: the wrapper forwards through the Store seam, above any transport, and the
+ * same kill runs on both protocols in safe-mode.test.ts (a second run here would add ~10 s to CI).
  */
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { expectContained, killUnderLoad } from '../support/kill-under-load.js';
