@@ -76,6 +76,7 @@ export class HeldLock {
   #beat: Promise<void> | undefined;
   /** Set once the lock is known lost or released: no more beats. */
   #over = false;
+  #release: Promise<boolean> | undefined;
 
   constructor(own: Ownership, lockTtl: number) {
     this.#own = own;
@@ -98,9 +99,14 @@ export class HeldLock {
   /**
    * Stops the heartbeat and deletes the lock if it is still ours (compared by CAS on the server). Resolves
    * whether it was; never rejects. With no beat in flight, the delete is sent within this call, so a write
-   * issued just before it shares its batch.
+   * issued just before it shares its batch. Later calls return the first call's answer.
    */
-  async release(): Promise<boolean> {
+  release(): Promise<boolean> {
+    this.#release ??= this.#releaseOnce();
+    return this.#release;
+  }
+
+  async #releaseOnce(): Promise<boolean> {
     this.#stopHeartbeat();
     this.#over = true;
     try {
