@@ -24,7 +24,7 @@ export async function countRoundTrips(
 ): Promise<RoundTrips> {
   const options = { servers: servers.map((address) => ({ address, weight: 1 })), opTimeoutMs: 2000 };
   const store = protocol === 'meta' ? new library.MetaStore(options) : new library.MemcachedStore(options);
-  const namespace = `bench-rt:${protocol}:${process.pid}:${Date.now().toString(36)}`;
+  const namespace = `bench-rt-${protocol}-${process.pid}-${Date.now().toString(36)}`;
   const cache = library.createCache({ store, safeMode: 'off', namespace, ttl: 300 });
   const nodes = store.nodes as ReadonlyArray<{ writes: number; get(key: string): Promise<unknown> }>;
   const writes = () => nodes.reduce((sum, node) => sum + node.writes, 0);
