@@ -497,8 +497,9 @@ export class ReadThrough {
       const loaded = await this.#runLoader(req, null, true);
       if (!loaded.store) return;
       const { policy, freshUntil, bytes } = this.#encodeLoaded(req, loaded);
-      if (await this.#deps.entries.write(req, bytes, policy))
-        this.#remember(req, loaded, freshUntil, bytes.length);
+      const writing = this.#deps.entries.write(req, bytes, policy);
+      void held.release(); // right behind the write, in its batch (see #loadAndStore)
+      if (await writing) this.#remember(req, loaded, freshUntil, bytes.length);
       this.#deps.stats.backgroundRefreshes++;
       this.#deps.events.emit('refresh:done', { key: req.key, durationMs: loaded.costMs });
     } finally {
