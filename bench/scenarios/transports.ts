@@ -157,7 +157,7 @@ async function roundTrips(ctx: ScenarioContext): Promise<Row> {
 
 /** The stampede row on each transport: worker groups alternate rounds, so drift hits both alike. */
 async function stampede(ctx: ScenarioContext): Promise<Row> {
-  const rounds = ctx.quick ? 2 : 15; // p99 - loader is a few ms of jittered backoff: many rounds
+  const rounds = ctx.quick ? 2 : 40; // p99 - loader is a few ms of jittered backoff: many rounds
   const benches = new Map<Protocol, ColdKeyBench>();
   const results = new Map<Protocol, RoundResult[]>(PROTOCOLS.map((p) => [p, []]));
   try {
