@@ -87,8 +87,10 @@ export interface CacheOptions extends PolicyOptions {
    * How the cache speaks to memcached: `'binary'` through memjs (memcached's binary protocol, deprecated
    * since memcached 1.6 but what 0.1 used), or `'meta'`, memcached's meta text protocol through the
    * library's own pipelined client (the one that can use `tls`). Both use the same keys, values and
-   * routing, so processes on either protocol can share nodes. `'binary'` stays the default until `meta`
-   * has won or tied every benchmark and fault test. @default 'binary'
+   * routing, so processes on either protocol can share nodes. `'meta'` is the default (it won or tied every
+   * benchmark and fault test against `'binary'`), except with SASL credentials (`username`/`password`, or
+   * `user:pass@` in a server address), which only `'binary'` speaks.
+   * @default 'meta'
    */
   protocol?: Protocol;
   /**
@@ -312,7 +314,6 @@ export function resolveCacheOptions(input: CacheOptions = {}, env = process.env)
   checkObject('options', input, CACHE_KEYS, '');
   const o = { ...input };
 
-  o.protocol ??= 'binary';
   o.namespace ??= '';
   o.safeMode ??= 'auto';
   o.probeIntervalMs ??= 1000;
@@ -365,7 +366,11 @@ export function resolveCacheOptions(input: CacheOptions = {}, env = process.env)
     throw new InvalidOptionError('serializer', 'an object with serialize() and deserialize()', o.serializer);
   }
   if (o.store !== undefined && !isStore(o.store)) {
-    throw new InvalidOptionError('store', 'a Store (get, set, add, delete, touch, close)', o.store);
+    throw new InvalidOptionError(
+      'store',
+      'a Store (get, set, add, delete, touch, getWithCas, addWithCas, setIfCas, deleteIfCas, close)',
+      o.store,
+    );
   }
   if (
     o.recorder !== undefined &&
@@ -378,11 +383,20 @@ export function resolveCacheOptions(input: CacheOptions = {}, env = process.env)
   }
   optionalString('username', o.username);
   optionalString('password', o.password);
+  const servers = o.store ? [] : resolveServers(o.servers, env, 'servers');
+  o.protocol ??= hasCredentials(o, servers) ? 'binary' : 'meta';
   checkProtocol(o.protocol, o.tls, o.username, o.password);
+  if (o.protocol === 'meta' && hasCredentials({}, servers)) {
+    throw new InvalidOptionError(
+      'servers',
+      "no 'user:pass@' with protocol 'meta' (SASL is binary-only)",
+      '(set)',
+    );
+  }
 
   const policy = resolvePolicy(o, DEFAULT_POLICY, '');
   return {
-    servers: o.store ? [] : resolveServers(o.servers, env, 'servers'),
+    servers,
     protocol: o.protocol,
     tls: o.tls,
     username: o.username,
@@ -507,6 +521,11 @@ function resolvePolicy(input: PolicyOptions, base: ResolvedPolicy, where: string
   return p;
 }
 
+/** SASL credentials, given as options or in a server address: only the binary protocol (memjs) speaks SASL. */
+function hasCredentials(o: CacheOptions, servers: ReadonlyArray<{ address: string }>): boolean {
+  return o.username !== undefined || o.password !== undefined || servers.some((s) => s.address.includes('@'));
+}
+
 function resolveServers(
   servers: CacheOptions['servers'],
   env: NodeJS.ProcessEnv,
@@ -537,7 +556,18 @@ function resolveServers(
   });
 }
 
-const STORE_METHODS = ['get', 'set', 'add', 'delete', 'touch', 'close'] as const;
+const STORE_METHODS = [
+  'get',
+  'set',
+  'add',
+  'delete',
+  'touch',
+  'getWithCas',
+  'addWithCas',
+  'setIfCas',
+  'deleteIfCas',
+  'close',
+] as const;
 
 function isStore(value: unknown): value is Store {
   if (typeof value !== 'object' || value === null) return false;

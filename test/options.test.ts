@@ -6,7 +6,20 @@ const store = new MemoryStore();
 /** A store's methods as own properties (a store written as a plain object). */
 const methodsOf = (s: MemoryStore) =>
   Object.fromEntries(
-    (['get', 'set', 'add', 'delete', 'touch', 'close'] as const).map((m) => [m, s[m].bind(s)]),
+    (
+      [
+        'get',
+        'set',
+        'add',
+        'delete',
+        'touch',
+        'getWithCas',
+        'addWithCas',
+        'setIfCas',
+        'deleteIfCas',
+        'close',
+      ] as const
+    ).map((m) => [m, s[m].bind(s)]),
   );
 
 describe('createCache options', () => {
@@ -44,10 +57,12 @@ describe('createCache options', () => {
     ['store', { store: { ...methodsOf(new MemoryStore()), add: undefined } }],
     ['username', { username: 7 }],
     ['protocol', { protocol: 'text' }],
-    ['tls', { tls: true }],
+    ['tls', { username: 'u', tls: true }],
+    ['store', { store: { ...methodsOf(new MemoryStore()), setIfCas: undefined } }],
     ['tls', { protocol: 'binary', tls: {} }],
     ['tls', { protocol: 'meta', tls: 'yes' }],
     ['username', { protocol: 'meta', username: 'u' }],
+    ['servers', { protocol: 'meta', servers: 'u:p@h:1' }],
     ['servers', { servers: [] }],
     ['servers[0]', { servers: ['not a host'] }],
     ['servers[0]', { servers: ['h:70000'] }],
@@ -107,6 +122,14 @@ describe('createCache options', () => {
       { address: 'user:pw@h:1', weight: 1 },
       { address: 'h:2', weight: 3 },
     ]);
+    expect(o.protocol).toBe('binary');
+  });
+
+  it("speaks 'meta' by default, and 'binary' when SASL credentials are given (only memjs speaks SASL)", () => {
+    expect(resolveCacheOptions({}, {}).protocol).toBe('meta');
+    expect(resolveCacheOptions({ username: 'u', password: 'p' }, {}).protocol).toBe('binary');
+    expect(resolveCacheOptions({}, { MEMCACHED_SERVERS: 'u:p@h:1' }).protocol).toBe('binary');
+    expect(resolveCacheOptions({ protocol: 'binary' }, {}).protocol).toBe('binary');
   });
 });
 
