@@ -75,6 +75,55 @@ describe('memory tier', () => {
     }
   });
 
+  it('answers get() and peek() without a store call, and keeps what their store reads decoded', async () => {
+    const shared = new MemoryStore();
+    const writer = createCache({ store: shared, safeMode: 'off' });
+    const store = new CountingStore(shared);
+    const reader = tierOn(store);
+    try {
+      await writer.set('k', { n: 1 });
+      expect(await reader.get('k')).toEqual({ n: 1 }); // from the store, now held
+      const calls = store.calls;
+      expect(await reader.get('k')).toEqual({ n: 1 });
+      const peeked = await reader.peek('k');
+      expect(peeked).toMatchObject({ value: { n: 1 }, source: 'hit' });
+      expect(peeked?.freshUntil).toBeGreaterThan(Date.now());
+      expect(await reader.wrap('k', () => ({ n: 2 }))).toEqual({ n: 1 });
+      expect(store.calls).toBe(calls);
+      // A set() or delete() in this process reaches get() and peek() at once, as wrap().
+      await reader.set('k', { n: 3 });
+      expect(await reader.get('k')).toEqual({ n: 3 });
+      await reader.delete('k');
+      expect(await reader.get('k')).toBeUndefined();
+      expect(await reader.peek('k')).toBeUndefined();
+    } finally {
+      await writer.close();
+      await reader.close();
+    }
+  });
+
+  it('holds each entry for at most its ttl, not all for exactly the same time (no burst of re-reads)', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const store = new CountingStore(new MemoryStore());
+    const cache = tierOn(store, { memory: { maxEntries: 100, ttl: 10 } });
+    try {
+      for (let i = 0; i < 50; i++) await cache.set(`k${i}`, i);
+      const held = async () => {
+        const before = store.calls;
+        for (let i = 0; i < 50; i++) expect(await cache.wrap(`k${i}`, () => -1)).toBe(i);
+        return 50 - (store.calls - before); // answered by the tier
+      };
+      vi.setSystemTime(Date.now() + 8_900);
+      expect(await held()).toBe(50);
+      vi.setSystemTime(Date.now() + 1_050); // 9.95 s after the writes: some, not all, expired
+      const kept = await held();
+      expect(kept).toBeGreaterThan(0);
+      expect(kept).toBeLessThan(50);
+    } finally {
+      await cache.close();
+    }
+  });
+
   it('never serves an entry past its memcached freshness, however long its own ttl', async () => {
     vi.useFakeTimers({ toFake: ['Date'] });
     const cache = tierOn(new MemoryStore(), { ttl: 1, memory: { maxEntries: 100, ttl: 3600 } });

@@ -19,6 +19,9 @@ export interface HeldEntry {
   heldUntil: number;
 }
 
+/** The largest fraction of the tier's ttl an entry's hold is cut by (spreads the re-reads from memcached). */
+export const TTL_JITTER = 0.1;
+
 export class MemoryTier {
   readonly #entries: LRUCache<string, HeldEntry>;
   readonly #ttlMs: number;
@@ -45,11 +48,14 @@ export class MemoryTier {
 
   /**
    * Holds `entry` (stored in memcached as `bytes` bytes) until the earlier of the tier's ttl and the end
-   * of its freshness; an entry already past its freshness replaces what was held by nothing.
+   * of its freshness; an entry already past its freshness replaces what was held by nothing. The ttl is
+   * cut by up to TTL_JITTER at random: entries read together (a restart, a warm-up) would otherwise all
+   * expire in the same instant, every ttl, and each caller would wait for memcached at once.
    */
   remember(k: EntryKey, entry: Envelope, bytes: number): void {
-    const heldUntil = Math.min(Date.now() + this.#ttlMs, entry.freshUntil);
-    if (heldUntil <= Date.now()) {
+    const now = Date.now();
+    const heldUntil = Math.min(now + this.#ttlMs * (1 - TTL_JITTER * Math.random()), entry.freshUntil);
+    if (heldUntil <= now) {
       this.#entries.delete(k.key);
       return;
     }
