@@ -71,7 +71,7 @@ export function createResponseCache<Req extends IncomingMessage>(
   const backgroundTimeoutMs = Math.max(o.policy.waitTimeoutMs, 1000);
 
   const served = (url: string, key: string | undefined, cacheStatus: CacheStatus, reason?: BypassReason) =>
-    monitor.served({ key, url, cacheStatus, ...(reason ? { reason } : {}) });
+    monitor.served(key, url, cacheStatus, reason);
 
   const bypass = (url: string, res: ServerResponse, next: Next, reason: BypassReason, key?: string) => {
     res.setHeader('X-Cache', 'BYPASS');

@@ -27,7 +27,7 @@ export async function serve(
   options: TestAppOptions & { cache?: CacheOptions } = {},
 ): Promise<Served> {
   const cache = createCache({
-    servers: [node.address],
+    ...(options.cache?.store ? {} : { servers: [node.address] }),
     namespace: `xp${process.pid}-${apps++}`,
     ...options.cache,
   });
