@@ -95,7 +95,7 @@ export const httpHotPath: Scenario = {
   name: 'http-hot-path',
   description: `autocannon vs ${HTTP_WORKERS} Express workers serving cached 8 KB pages: bare, apicache, stampede-guard (tier off/on)`,
   async run(ctx: ScenarioContext): Promise<ScenarioResult> {
-    const seconds = ctx.quick ? 2 : 5;
+    const seconds = ctx.quick ? 2 : 3;
     const rounds = ctx.quick ? 2 : 5;
     const config = {
       httpWorkers: HTTP_WORKERS,
