@@ -96,7 +96,10 @@ async function worker(): Promise<void> {
       namespace: 'bench-http',
       ttl: 300,
       opTimeoutMs: 2000,
-      ...(variant === 'sg+memory' ? { memory: { maxEntries: 1000 } } : {}),
+      // BENCH_MEMORY_TTL: the tier's ttl in seconds (its default, 1, unless set: for profiling runs).
+      ...(variant === 'sg+memory'
+        ? { memory: { maxEntries: 1000, ttl: Number(process.env.BENCH_MEMORY_TTL ?? 1) } }
+        : {}),
     });
     app.use(cacheMiddleware(cache));
     close = () => cache.close();
