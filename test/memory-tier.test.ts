@@ -110,7 +110,8 @@ describe('memory tier', () => {
       for (let i = 0; i < 50; i++) await cache.set(`k${i}`, i);
       const held = async () => {
         const before = store.calls;
-        for (let i = 0; i < 50; i++) expect(await cache.wrap(`k${i}`, () => -1)).toBe(i);
+        // get() reads the tier without re-reading a key near the end of its hold (wrap() would).
+        for (let i = 0; i < 50; i++) expect(await cache.get(`k${i}`)).toBe(i);
         return 50 - (store.calls - before); // answered by the tier
       };
       vi.setSystemTime(Date.now() + 8_900);
@@ -119,6 +120,60 @@ describe('memory tier', () => {
       const kept = await held();
       expect(kept).toBeGreaterThan(0);
       expect(kept).toBeLessThan(50);
+    } finally {
+      await cache.close();
+    }
+  });
+
+  it('re-reads a key in use near the end of its hold in the background: its callers never wait for the store', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const store = new CountingStore(new MemoryStore());
+    const cache = tierOn(store, { ttl: 600, memory: { maxEntries: 100, ttl: 10 } });
+    try {
+      await cache.set('k', 1); // held 9-10 s, re-read from 2 s before its hold ends
+      vi.setSystemTime(Date.now() + 5_000);
+      let calls = store.calls;
+      expect(await cache.wrap('k', () => -1)).toBe(1);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(store.calls).toBe(calls); // too early for a re-read
+      vi.setSystemTime(Date.now() + 3_100); // 8.1 s
+      expect(await cache.wrap('k', () => -1)).toBe(1); // answered by the tier, and starts the re-read
+      expect(await cache.wrap('k', () => -1)).toBe(1); // one re-read at a time
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(store.calls).toBe(calls + 1);
+      calls = store.calls;
+      vi.setSystemTime(Date.now() + 5_000); // 13.1 s: past the first hold, within the renewed one
+      expect(await cache.wrap('k', () => -1)).toBe(1);
+      expect(store.calls).toBe(calls);
+      expect(cache.stats()).toMatchObject({ hits: 4, memoryHits: 4, misses: 0 });
+    } finally {
+      await cache.close();
+    }
+  });
+
+  it('lets a set() made while a background re-read is under way win over what that read returns', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const store = new CountingStore(new MemoryStore());
+    const cache = tierOn(store, { ttl: 600, memory: { maxEntries: 100, ttl: 10 } });
+    try {
+      await cache.set('k', 'old');
+      vi.setSystemTime(Date.now() + 8_100);
+      // The re-read's answer is what memcached held when it was asked ('old'), delivered late.
+      const get = store.get.bind(store);
+      let deliver = () => {};
+      store.get = (key, options) => {
+        const read = get(key, options);
+        store.get = get;
+        return new Promise((resolve) => {
+          deliver = () => resolve(read);
+        });
+      };
+      expect(await cache.wrap('k', () => 'loaded')).toBe('old');
+      await cache.set('k', 'new');
+      deliver();
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(await cache.wrap('k', () => 'loaded')).toBe('new');
+      expect(await cache.get('k')).toBe('new');
     } finally {
       await cache.close();
     }

@@ -26,7 +26,7 @@ import { type AnswerSource, NO_STALE_WINDOW } from './answer.js';
 import { CostMemory } from './cost-memory.js';
 import type { Entries, EntryKey } from './entries.js';
 import { LoadLink, recursionOn } from './load-chain.js';
-import type { MemoryTier } from './memory-tier.js';
+import type { HeldEntry, MemoryTier } from './memory-tier.js';
 import { RunningLoads } from './running-loads.js';
 import type { PollTiming } from './wait-schedule.js';
 import { type WaitOutcome, waitForValue } from './waiter.js';
@@ -100,11 +100,35 @@ export class ReadThrough {
     this.#deps.stats.memoryHits++;
     const { entry } = held;
     this.#countHit(key, entry, 'memory');
+    if (now >= held.renewFrom && !held.renewing) this.#renewInBackground(key, held);
     if (earlyRefreshWanted(entry, policy, now)) {
       const req = { key, storeKey: held.storeKey, loader, policy, source: undefined, freshUntil: undefined };
       this.#refreshInBackground(req, entry);
     }
     return entry;
+  }
+
+  /**
+   * Re-reads a tier entry near the end of its hold while it keeps answering hits: the new read starts a new
+   * hold, so what the tier serves was still read from memcached at most its ttl ago. A failure is reported;
+   * the entry then ends its hold as usual.
+   */
+  #renewInBackground(key: string, held: HeldEntry): void {
+    const { entries, memory } = this.#deps;
+    held.renewing = true;
+    const k = { key, storeKey: held.storeKey };
+    const renewal = entries.readBytes(k).then(
+      (bytes) => {
+        const found = entries.decode(k, bytes);
+        if (found !== null && bytes !== null) memory?.renew(k, held, found, bytes.length);
+        else held.renewing = false;
+      },
+      (error: unknown) => {
+        held.renewing = false;
+        if (error instanceof StoreError) this.#storeError(key, error.operation, error);
+      },
+    );
+    this.#track(renewal);
   }
 
   /** `fetch()` after a miss in the memory tier: the entry the store returns is kept there too. */
