@@ -48,28 +48,28 @@ describe('nextPoll without an estimate', () => {
 });
 
 describe('nextPoll with an estimate', () => {
-  const e = known(200); // a 200 ms load expected, seen from its start: 3 ms polls at 200 ms, window ±106 ms
+  const e = known(200); // a 200 ms load expected, seen from its start: 4 ms polls at 200 ms, window ±108 ms
   it('sleeps until the window opens (finish − spread − 2 fast intervals), ending early rather than late', () => {
-    expect(nextPoll(input({ expectation: e, random: 0 }))).toEqual({ phase: 'sleep', delayMs: 94 });
+    expect(nextPoll(input({ expectation: e, random: 0 }))).toEqual({ phase: 'sleep', delayMs: 92 });
     const jittered = nextPoll(input({ expectation: e, random: 0.99 }));
-    expect(jittered.delayMs).toBeGreaterThan(84);
-    expect(jittered.delayMs).toBeLessThan(94);
-    expect(nextPoll(input({ expectation: e, elapsedMs: 60, random: 0 })).delayMs).toBe(34);
+    expect(jittered.delayMs).toBeGreaterThan(82);
+    expect(jittered.delayMs).toBeLessThan(92);
+    expect(nextPoll(input({ expectation: e, elapsedMs: 60, random: 0 })).delayMs).toBe(32);
   });
 
   it('polls fastest at the expected finish, twice as slow at the edges of the window (±20% jitter)', () => {
     const at = (elapsedMs: number, random = 0.5) => nextPoll(input({ expectation: e, elapsedMs, random }));
-    expect(at(200)).toEqual({ phase: 'fast', delayMs: 3 });
-    expect(at(150).delayMs).toBeCloseTo(4.5);
-    expect(at(250).delayMs).toBeCloseTo(4.5);
-    expect(at(94)).toEqual({ phase: 'fast', delayMs: 6 });
-    expect(at(306)).toEqual({ phase: 'fast', delayMs: 6 });
-    expect(at(200, 0).delayMs).toBeCloseTo(2.4);
-    expect(at(200, 0.99).delayMs).toBeCloseTo(3.588);
+    expect(at(200)).toEqual({ phase: 'fast', delayMs: 4 });
+    expect(at(150).delayMs).toBeCloseTo(6);
+    expect(at(250).delayMs).toBeCloseTo(6);
+    expect(at(92)).toEqual({ phase: 'fast', delayMs: 8 });
+    expect(at(308)).toEqual({ phase: 'fast', delayMs: 8 });
+    expect(at(200, 0).delayMs).toBeCloseTo(3.2);
+    expect(at(200, 0.99).delayMs).toBeCloseTo(4.784);
   });
 
   it('falls back to the backoff once the window has passed (holder late, or dead)', () => {
-    expect(nextPoll(input({ expectation: e, elapsedMs: 307, random: 0 }))).toEqual({
+    expect(nextPoll(input({ expectation: e, elapsedMs: 309, random: 0 }))).toEqual({
       phase: 'backoff',
       delayMs: 5,
     });
@@ -77,8 +77,8 @@ describe('nextPoll with an estimate', () => {
 
   it('scales the fast interval with the estimate, between MIN_FAST_MS and pollMaxMs', () => {
     expect(fastIntervalMs(10, poll)).toBe(MIN_FAST_MS);
-    expect(fastIntervalMs(100, poll)).toBe(1.5);
-    expect(fastIntervalMs(1000, poll)).toBe(15);
+    expect(fastIntervalMs(100, poll)).toBe(2);
+    expect(fastIntervalMs(1000, poll)).toBe(20);
     expect(fastIntervalMs(60_000, poll)).toBe(40);
   });
 
