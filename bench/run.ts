@@ -17,6 +17,7 @@ import { renderTable, renderTargets } from './lib/report.js';
 import { writeResults } from './lib/results.js';
 import { type BenchServers, openServers } from './lib/servers.js';
 import { hitPath } from './scenarios/hit-path.js';
+import { httpHotPath } from './scenarios/http-hot-path.js';
 import { nodeDeath } from './scenarios/node-death.js';
 import { scaling } from './scenarios/scaling.js';
 import type { Scenario, ScenarioResult } from './scenarios/scenario.js';
@@ -25,7 +26,15 @@ import { transports } from './scenarios/transports.js';
 import { warmupRecorder } from './scenarios/warmup-recorder.js';
 
 const BENCHMARKS_MD = fileURLToPath(new URL('../docs/benchmarks.md', import.meta.url));
-const SCENARIOS: readonly Scenario[] = [stampede, hitPath, scaling, nodeDeath, warmupRecorder, transports];
+const SCENARIOS: readonly Scenario[] = [
+  stampede,
+  hitPath,
+  scaling,
+  nodeDeath,
+  warmupRecorder,
+  transports,
+  httpHotPath,
+];
 
 function selectScenarios(only: readonly string[]): Scenario[] {
   if (only.length === 0) return [...SCENARIOS];

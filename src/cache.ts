@@ -4,6 +4,7 @@
  */
 
 import { argumentsKey } from './arguments-key.js';
+import type { Envelope } from './envelope.js';
 import { CacheClosedError, InvalidOptionError, MovedError, StoreError } from './errors.js';
 import {
   CacheEventEmitter,
@@ -26,7 +27,7 @@ import {
   type WrapOptions,
 } from './options.js';
 import { type Answer, servable } from './read-through/answer.js';
-import { Entries } from './read-through/entries.js';
+import { Entries, type EntryKey } from './read-through/entries.js';
 import { recursionOn } from './read-through/load-chain.js';
 import { MemoryTier } from './read-through/memory-tier.js';
 import { type ReadRequest, ReadThrough } from './read-through/read-through.js';
@@ -107,7 +108,11 @@ export class Cache {
    * sharing memcached when locking applies. Loader errors reach every joined caller and are not cached.
    */
   wrap<T>(key: string, loader: Loader<T>, options?: WrapOptions): Promise<T> {
-    const flight = this.#start(key, loader, options);
+    const policy = this.#callPolicy(loader, options);
+    if (policy instanceof Promise) return policy;
+    const held = this.#memory === undefined ? undefined : this.#fromMemory(key, loader, policy, options);
+    if (held !== undefined) return Promise.resolve(held.value as T);
+    const flight = this.#start(key, loader, options, policy);
     return flight instanceof Promise ? flight : (flight.promise as Promise<T>);
   }
 
@@ -117,7 +122,13 @@ export class Cache {
    * A call joined on another call in flight for the key got that call's value: `loaded` reads `waited`.
    */
   answer<T>(key: string, loader: Loader<T>, options?: WrapOptions): Promise<Answer<T>> {
-    const flight = this.#start(key, loader, options);
+    const policy = this.#callPolicy(loader, options);
+    if (policy instanceof Promise) return policy;
+    const held = this.#memory === undefined ? undefined : this.#fromMemory(key, loader, policy, options);
+    if (held !== undefined) {
+      return Promise.resolve({ value: held.value as T, source: 'hit', freshUntil: held.freshUntil });
+    }
+    const flight = this.#start(key, loader, options, policy);
     if (flight instanceof Promise) return flight;
     const { meta: request } = flight;
     return flight.promise.then((value) => ({
@@ -130,14 +141,17 @@ export class Cache {
   /**
    * The stored value of `key` with its freshness, if it answers a read under `options` now (fresh, or
    * stale within the effective `grace`), without loading, locking or refreshing anything; undefined
-   * otherwise, or if memcached fails. `source` is `hit` or `stale`.
+   * otherwise, or if memcached fails. `source` is `hit` or `stale`. Reads the memory tier first when it is on.
    */
   async peek<T = unknown>(key: string, options?: WrapOptions): Promise<Answer<T> | undefined> {
     this.#assertOpen();
     const policy = resolveWrapOptions(options, this.#options.policy, 'peek().');
+    const held = this.#memory?.get(key, Date.now());
+    if (held !== undefined)
+      return { value: held.entry.value as T, source: 'hit', freshUntil: held.entry.freshUntil };
     const k = { key, storeKey: toStoreKey(this.#options.namespace, key) };
     try {
-      const entry = await this.#entries.read(k);
+      const entry = await this.#read(k);
       const source = entry ? servable(entry, policy, Date.now()) : undefined;
       if (entry && source) return { value: entry.value as T, source, freshUntil: entry.freshUntil };
     } catch (error) {
@@ -154,30 +168,40 @@ export class Cache {
     return resolveWrapOptions(options, this.#options.policy, where);
   }
 
-  /** Validates a call and starts (or joins) its flight; a rejected promise when the call is invalid. */
+  /** The policy of a `wrap()`/`answer()` call, or a rejected promise when the call is invalid. */
+  #callPolicy(loader: unknown, options: WrapOptions | undefined): ResolvedPolicy | Promise<never> {
+    if (this.#closed) return Promise.reject(new CacheClosedError());
+    if (typeof loader !== 'function')
+      return Promise.reject(new InvalidOptionError('loader', 'a function', loader));
+    try {
+      return resolveWrapOptions(options, this.#options.policy, 'wrap().');
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /**
+   * The tier's one test on the hit path. A hit there needs no flight (nothing to wait for, nothing to
+   * share), no store key and no promise of its own: the tier holds only keys that were valid.
+   */
+  #fromMemory<T>(
+    key: string,
+    loader: Loader<T>,
+    policy: ResolvedPolicy,
+    options: WrapOptions | undefined,
+  ): Envelope | undefined {
+    const held = this.#readThrough.fromMemory(key, loader, policy);
+    if (held !== undefined && this.#options.recorder) this.#record(key, options?.replay);
+    return held;
+  }
+
+  /** Starts (or joins) the flight of a valid call; a rejected promise when its key is invalid or recursive. */
   #start<T>(
     key: string,
     loader: Loader<T>,
     options: WrapOptions | undefined,
+    policy: ResolvedPolicy,
   ): Promise<never> | { promise: Promise<unknown>; joined: boolean; meta: ReadRequest<unknown> } {
-    if (this.#closed) return Promise.reject(new CacheClosedError());
-    if (typeof loader !== 'function')
-      return Promise.reject(new InvalidOptionError('loader', 'a function', loader));
-    let policy: ResolvedPolicy;
-    try {
-      policy = resolveWrapOptions(options, this.#options.policy, 'wrap().');
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    // The tier's one test on the hit path. A hit there needs no flight (nothing to wait for, nothing to
-    // share) and no store key: the tier holds only keys that were valid, with their store keys.
-    if (this.#memory !== undefined) {
-      const held = this.#readThrough.fromMemory(key, loader, policy);
-      if (held !== undefined) {
-        if (this.#options.recorder) this.#record(key, options?.replay);
-        return { promise: held.promise, joined: false, meta: held.request as ReadRequest<unknown> };
-      }
-    }
     let storeKey: string;
     try {
       storeKey = toStoreKey(this.#options.namespace, key);
@@ -267,12 +291,17 @@ export class Cache {
     };
   }
 
-  /** The value of `key` if present and fresh (or within grace); undefined otherwise, or if memcached fails. */
+  /**
+   * The value of `key` if present and fresh (or within grace); undefined otherwise, or if memcached fails.
+   * Reads the memory tier first when it is on.
+   */
   async get<T = unknown>(key: string): Promise<T | undefined> {
     this.#assertOpen();
+    const held = this.#memory?.get(key, Date.now());
+    if (held !== undefined) return held.entry.value as T;
     const k = { key, storeKey: toStoreKey(this.#options.namespace, key) };
     try {
-      const entry = await this.#entries.read(k);
+      const entry = await this.#read(k);
       if (entry && servable(entry, this.#options.policy, Date.now())) return entry.value as T;
     } catch (error) {
       this.#reportStoreError(key, error);
@@ -381,6 +410,15 @@ export class Cache {
           });
     this.#owned.push(pool);
     return pool;
+  }
+
+  /** Reads an entry from the store; with the memory tier on, a fresh one is kept there too (as a flight's read). */
+  async #read(k: EntryKey): Promise<Envelope | null> {
+    if (this.#memory === undefined) return this.#entries.read(k);
+    const bytes = await this.#entries.readBytes(k);
+    const found = this.#entries.decode(k, bytes);
+    if (found !== null && bytes !== null) this.#memory.remember(k, found, bytes.length);
+    return found;
   }
 
   #assertOpen(): void {

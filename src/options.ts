@@ -497,6 +497,9 @@ export function checkTtl(name: string, value: unknown): asserts value is number 
   number(name, value, 0.001, MAX_TTL_SECONDS);
 }
 
+/** Longest wait or load timeout, in ms: a day. */
+const MAX_WAIT_MS = 24 * 3600 * 1000;
+
 function resolvePolicy(input: PolicyOptions, base: ResolvedPolicy, where: string): ResolvedPolicy {
   const p: ResolvedPolicy = {
     ttl: input.ttl ?? base.ttl,
@@ -509,15 +512,18 @@ function resolvePolicy(input: PolicyOptions, base: ResolvedPolicy, where: string
     hardTimeoutMs: input.hardTimeoutMs ?? base.hardTimeoutMs,
     lock: base.lock,
   };
+  // The base is a resolved policy, checked when it was made: only what the input sets needs a check (a
+  // middleware resolves its options on every request).
   // Memcached counts expiry in whole seconds; over 30 days it reads a TTL as a Unix time (the store converts).
-  checkTtl(`${where}ttl`, p.ttl);
-  number(`${where}grace`, p.grace, 0, MAX_TTL_SECONDS);
-  number(`${where}staleIfError`, p.staleIfError, 0, MAX_TTL_SECONDS);
-  number(`${where}beta`, p.beta, 0, 100);
-  number(`${where}waitTimeoutMs`, p.waitTimeoutMs, 0, 24 * 3600 * 1000);
-  oneOf(`${where}onWaitTimeout`, p.onWaitTimeout, ['load', 'stale', 'throw']);
-  number(`${where}loadTimeoutMs`, p.loadTimeoutMs, 0, 24 * 3600 * 1000);
-  number(`${where}hardTimeoutMs`, p.hardTimeoutMs, 0, 24 * 3600 * 1000);
+  if (input.ttl !== undefined) checkTtl(`${where}ttl`, p.ttl);
+  if (input.grace !== undefined) number(`${where}grace`, p.grace, 0, MAX_TTL_SECONDS);
+  if (input.staleIfError !== undefined) number(`${where}staleIfError`, p.staleIfError, 0, MAX_TTL_SECONDS);
+  if (input.beta !== undefined) number(`${where}beta`, p.beta, 0, 100);
+  if (input.waitTimeoutMs !== undefined) number(`${where}waitTimeoutMs`, p.waitTimeoutMs, 0, MAX_WAIT_MS);
+  if (input.onWaitTimeout !== undefined)
+    oneOf(`${where}onWaitTimeout`, p.onWaitTimeout, ['load', 'stale', 'throw']);
+  if (input.loadTimeoutMs !== undefined) number(`${where}loadTimeoutMs`, p.loadTimeoutMs, 0, MAX_WAIT_MS);
+  if (input.hardTimeoutMs !== undefined) number(`${where}hardTimeoutMs`, p.hardTimeoutMs, 0, MAX_WAIT_MS);
   return p;
 }
 

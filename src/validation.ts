@@ -14,9 +14,9 @@ export function checkObject(name: string, value: unknown, known: ReadonlySet<str
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new InvalidOptionError(where ? `${where.slice(0, -1)}` : name, 'an object', value);
   }
-  for (const [key, option] of Object.entries(value)) {
+  for (const key of Object.keys(value)) {
     if (!known.has(key)) throw new InvalidOptionError(`${where}${key}`, 'a known option (unknown name)', key);
-    if (option === null) {
+    if ((value as Record<string, unknown>)[key] === null) {
       throw new InvalidOptionError(`${where}${key}`, 'left out for its default (null is not a value)', null);
     }
   }

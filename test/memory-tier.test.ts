@@ -75,6 +75,110 @@ describe('memory tier', () => {
     }
   });
 
+  it('answers get() and peek() without a store call, and keeps what their store reads decoded', async () => {
+    const shared = new MemoryStore();
+    const writer = createCache({ store: shared, safeMode: 'off' });
+    const store = new CountingStore(shared);
+    const reader = tierOn(store);
+    try {
+      await writer.set('k', { n: 1 });
+      expect(await reader.get('k')).toEqual({ n: 1 }); // from the store, now held
+      const calls = store.calls;
+      expect(await reader.get('k')).toEqual({ n: 1 });
+      const peeked = await reader.peek('k');
+      expect(peeked).toMatchObject({ value: { n: 1 }, source: 'hit' });
+      expect(peeked?.freshUntil).toBeGreaterThan(Date.now());
+      expect(await reader.wrap('k', () => ({ n: 2 }))).toEqual({ n: 1 });
+      expect(store.calls).toBe(calls);
+      // A set() or delete() in this process reaches get() and peek() at once, as wrap().
+      await reader.set('k', { n: 3 });
+      expect(await reader.get('k')).toEqual({ n: 3 });
+      await reader.delete('k');
+      expect(await reader.get('k')).toBeUndefined();
+      expect(await reader.peek('k')).toBeUndefined();
+    } finally {
+      await writer.close();
+      await reader.close();
+    }
+  });
+
+  it('holds each entry for at most its ttl, not all for exactly the same time (no burst of re-reads)', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const store = new CountingStore(new MemoryStore());
+    const cache = tierOn(store, { memory: { maxEntries: 100, ttl: 10 } });
+    try {
+      for (let i = 0; i < 50; i++) await cache.set(`k${i}`, i);
+      const held = async () => {
+        const before = store.calls;
+        // get() reads the tier without re-reading a key near the end of its hold (wrap() would).
+        for (let i = 0; i < 50; i++) expect(await cache.get(`k${i}`)).toBe(i);
+        return 50 - (store.calls - before); // answered by the tier
+      };
+      vi.setSystemTime(Date.now() + 8_900);
+      expect(await held()).toBe(50);
+      vi.setSystemTime(Date.now() + 1_050); // 9.95 s after the writes: some, not all, expired
+      const kept = await held();
+      expect(kept).toBeGreaterThan(0);
+      expect(kept).toBeLessThan(50);
+    } finally {
+      await cache.close();
+    }
+  });
+
+  it('re-reads a key in use near the end of its hold in the background: its callers never wait for the store', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const store = new CountingStore(new MemoryStore());
+    const cache = tierOn(store, { ttl: 600, memory: { maxEntries: 100, ttl: 10 } });
+    try {
+      await cache.set('k', 1); // held 9-10 s, re-read from 2 s before its hold ends
+      vi.setSystemTime(Date.now() + 5_000);
+      let calls = store.calls;
+      expect(await cache.wrap('k', () => -1)).toBe(1);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(store.calls).toBe(calls); // too early for a re-read
+      vi.setSystemTime(Date.now() + 3_100); // 8.1 s
+      expect(await cache.wrap('k', () => -1)).toBe(1); // answered by the tier, and starts the re-read
+      expect(await cache.wrap('k', () => -1)).toBe(1); // one re-read at a time
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(store.calls).toBe(calls + 1);
+      calls = store.calls;
+      vi.setSystemTime(Date.now() + 5_000); // 13.1 s: past the first hold, within the renewed one
+      expect(await cache.wrap('k', () => -1)).toBe(1);
+      expect(store.calls).toBe(calls);
+      expect(cache.stats()).toMatchObject({ hits: 4, memoryHits: 4, misses: 0 });
+    } finally {
+      await cache.close();
+    }
+  });
+
+  it('lets a set() made while a background re-read is under way win over what that read returns', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const store = new CountingStore(new MemoryStore());
+    const cache = tierOn(store, { ttl: 600, memory: { maxEntries: 100, ttl: 10 } });
+    try {
+      await cache.set('k', 'old');
+      vi.setSystemTime(Date.now() + 8_100);
+      // The re-read's answer is what memcached held when it was asked ('old'), delivered late.
+      const get = store.get.bind(store);
+      let deliver = () => {};
+      store.get = (key, options) => {
+        const read = get(key, options);
+        store.get = get;
+        return new Promise((resolve) => {
+          deliver = () => resolve(read);
+        });
+      };
+      expect(await cache.wrap('k', () => 'loaded')).toBe('old');
+      await cache.set('k', 'new');
+      deliver();
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(await cache.wrap('k', () => 'loaded')).toBe('new');
+      expect(await cache.get('k')).toBe('new');
+    } finally {
+      await cache.close();
+    }
+  });
+
   it('never serves an entry past its memcached freshness, however long its own ttl', async () => {
     vi.useFakeTimers({ toFake: ['Date'] });
     const cache = tierOn(new MemoryStore(), { ttl: 1, memory: { maxEntries: 100, ttl: 3600 } });

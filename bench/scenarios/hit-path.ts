@@ -17,6 +17,11 @@ const CONCURRENCY = 32;
 const TARGET_RATIO = 0.85;
 const MEMORY_TARGET_RATIO = 20;
 const TTL_SECONDS = 600;
+/**
+ * The memory-tier row runs this many times the ops: at ~2M hits/s, 50,000 ops last 25 ms, and whether such
+ * a window held the tier's once-a-second re-read from memcached (its default ttl) halved it or not.
+ */
+const MEMORY_TIER_OPS_FACTOR = 40;
 
 /** The small JSON-ish row every read returns. */
 function row(i: number): Record<string, unknown> {
@@ -80,7 +85,10 @@ export const hitPath: Scenario = {
       for (let rep = 0; rep < repetitions; rep++) {
         // Rotate the order so no variant always runs first (or right after the same neighbour).
         const order = VARIANTS.map((_, j) => VARIANTS[(j + rep) % VARIANTS.length] as Variant);
-        for (const v of order) samples[v].push(await measure(ops, variants[v]));
+        for (const v of order) {
+          const n = v === 'memory-tier' ? ops * MEMORY_TIER_OPS_FACTOR : ops;
+          samples[v].push(await measure(n, variants[v]));
+        }
         ctx.log(
           `  rep ${rep + 1}/${repetitions}: ${VARIANTS.map((v) => `${v} ${int(samples[v].at(-1) ?? 0)}/s`).join('  ')}`,
         );
@@ -142,7 +150,8 @@ export const hitPath: Scenario = {
           },
           {
             description: 'every memory-tier call was a hit (or joined one)',
-            pass: tieredMisses === 0 && tieredHits + tieredJoined === repetitions * ops,
+            pass:
+              tieredMisses === 0 && tieredHits + tieredJoined === repetitions * ops * MEMORY_TIER_OPS_FACTOR,
             actual: `${int(tieredHits)} hits (${int(memoryHits)} from memory), ${int(tieredJoined)} joined, ${tieredMisses} misses`,
           },
         ],
@@ -153,6 +162,7 @@ export const hitPath: Scenario = {
           'memory-tier: the same wrap calls on a cache with `memory: { maxEntries: 1000 }` (default ttl 1 s):',
           'a hit there makes no memcached call and decodes nothing; each key is read from memcached again',
           'once its 1 s in the tier is up. The wrap row is the cache without the tier (its default).',
+          `memory-tier measurements run ${MEMORY_TIER_OPS_FACTOR}x the ops (~1 s each), so each spans the tier's 1 s cycle.`,
           'wrap runs from dist/ (tsc output, as users run it). Its store corks the socket for the rest of the',
           'tick, so requests issued together go out in one writev; raw memjs writes each request on its own.',
           'Same process, same memcached, same concurrency; measurements alternate, order rotated each repetition.',

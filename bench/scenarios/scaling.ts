@@ -7,6 +7,7 @@ import { KNOWN_COST, type Line, NO_PREVIOUS_COST } from '../lib/lines.js';
 import { count, ms, ratio } from '../lib/report.js';
 import { roundForJson, summarizeRounds, summaryForJson } from '../lib/rounds.js';
 import type { Scenario, ScenarioContext, ScenarioResult } from './scenario.js';
+import { READS_BUDGET_PER_WAITED_SECOND } from './stampede.js';
 
 const PROCESS_COUNTS = [1, 2, 4, 8] as const;
 const CALLERS = 25;
@@ -113,6 +114,11 @@ export const scaling: Scenario = {
           description: `8 processes, ${s.line.label}: waiter p99 within ${OVERHEAD_TARGET_MS} ms of the loader time`,
           pass: s.overheadMs <= OVERHEAD_TARGET_MS,
           actual: `p99 - loader = ${ms(s.overheadMs)} ms, ${ms(s.readsPerWaiter)} reads per waiter (median of rounds)`,
+        })),
+        ...eight.map((s) => ({
+          description: `8 processes, ${s.line.label}: at most ${READS_BUDGET_PER_WAITED_SECOND} reads per waited second`,
+          pass: s.readsPerWaitedSecond <= READS_BUDGET_PER_WAITED_SECOND,
+          actual: `${ms(s.readsPerWaitedSecond)} reads/s (median of rounds)`,
         })),
       ],
       notes: [

@@ -17,7 +17,7 @@ const CALLERS = 50;
 const LOADER_MS = 200;
 const OVERHEAD_TARGET_MS = 10;
 /** Reads per waited second a waiter may make (docs/architecture.md, "Waiting"). */
-export const READS_BUDGET_PER_WAITED_SECOND = 150;
+export const READS_BUDGET_PER_WAITED_SECOND = 200;
 const LINES: readonly Line[] = [
   baseline('plain'),
   baseline('coalesce'),

@@ -49,6 +49,9 @@ export interface ResponseCache<Req extends IncomingMessage> {
   off<K extends keyof ResponseCacheEvents>(name: K, listener: (event: ResponseCacheEvents[K]) => void): void;
 }
 
+/** What `handle()` returns when it answered (or handed the request on) without waiting for anything. */
+const HANDLED: Promise<void> = Promise.resolve();
+
 const STATUS_OF: Record<AnswerSource, CacheStatus> = {
   hit: 'HIT',
   stale: 'STALE',
@@ -71,7 +74,7 @@ export function createResponseCache<Req extends IncomingMessage>(
   const backgroundTimeoutMs = Math.max(o.policy.waitTimeoutMs, 1000);
 
   const served = (url: string, key: string | undefined, cacheStatus: CacheStatus, reason?: BypassReason) =>
-    monitor.served({ key, url, cacheStatus, ...(reason ? { reason } : {}) });
+    monitor.served(key, url, cacheStatus, reason);
 
   const bypass = (url: string, res: ServerResponse, next: Next, reason: BypassReason, key?: string) => {
     res.setHeader('X-Cache', 'BYPASS');
@@ -118,7 +121,8 @@ export function createResponseCache<Req extends IncomingMessage>(
     return renderInBackground(req, target.url, dispatch, claim, backgroundTimeoutMs);
   };
 
-  async function serveGet(
+  /** A then-chain, not an async function: a hit costs one promise hop after the cache's answer, not three. */
+  function serveGet(
     req: Req,
     res: ServerResponse,
     next: Next,
@@ -137,23 +141,23 @@ export function createResponseCache<Req extends IncomingMessage>(
       served(url, key, 'MISS');
       return toRecord(await render(req, res, next), ctx, url);
     };
-    let record: unknown;
-    let source: AnswerSource;
-    try {
-      const replayed = { kind: 'url', url: replayUrl(target) } as const;
-      ({ value: record, source } = await cache.answer(key, loader, { ...o.wrap, replay: replayed }));
-    } catch (error) {
-      if (rendered) return; // this request got its own (failed) render
-      if (!(error instanceof RenderFailedError)) throw error;
-      // A render cut short says nothing about the page: try the protocol once more. A 5xx: render yourself.
-      if (error.reason === 'aborted' && mayRetry) return serveGet(req, res, next, target, key, false);
-      return bypass(url, res, next, 'render-failed', key);
-    }
-    if (rendered) return;
-    // At or before: a request sent right after the render ended may start in the same millisecond.
-    const renderedBefore = isResponseRecord(record) && record.storedAt <= startedAt;
-    const cacheStatus = source === 'waited' && renderedBefore ? 'HIT' : STATUS_OF[source];
-    answerWith(req, res, next, url, key, record, cacheStatus);
+    const replayed = { kind: 'url', url: replayUrl(target) } as const;
+    return cache.answer(key, loader, { ...o.wrap, replay: replayed }).then(
+      ({ value: record, source }) => {
+        if (rendered) return;
+        // At or before: a request sent right after the render ended may start in the same millisecond.
+        const renderedBefore = isResponseRecord(record) && record.storedAt <= startedAt;
+        const cacheStatus = source === 'waited' && renderedBefore ? 'HIT' : STATUS_OF[source];
+        answerWith(req, res, next, url, key, record, cacheStatus);
+      },
+      (error: unknown) => {
+        if (rendered) return; // this request got its own (failed) render
+        if (!(error instanceof RenderFailedError)) throw error;
+        // A render cut short says nothing about the page: try the protocol once more. A 5xx: render yourself.
+        if (error.reason === 'aborted' && mayRetry) return serveGet(req, res, next, target, key, false);
+        return bypass(url, res, next, 'render-failed', key);
+      },
+    );
   }
 
   /** HEAD has no body to store: it is answered from a stored GET, or rendered without the cache. */
@@ -186,22 +190,32 @@ export function createResponseCache<Req extends IncomingMessage>(
     served(url, key, cacheStatus);
   }
 
-  async function handle(req: Req, res: ServerResponse, next: Next): Promise<void> {
+  /** Settles when the request was answered or handed on; a failure goes to `next(error)`. */
+  function handle(req: Req, res: ServerResponse, next: Next): Promise<void> {
     const deliver = claimed.get(req);
     if (deliver) {
       claimed.delete(req);
       deliver(render(req, res, next));
-      return;
+      return HANDLED;
     }
-    if (!takeCharge(req)) return next(); // a background render, or a request another cache middleware has
+    if (!takeCharge(req)) {
+      next(); // a background render, or a request another cache middleware has
+      return HANDLED;
+    }
     try {
       const target = adapter.target(req);
       const plan = planRequest(req, target, o);
-      if ('bypass' in plan) return bypass(target.url, res, next, plan.bypass);
-      if (plan.head) return await serveHead(req, res, next, target.url, plan.key);
-      return await serveGet(req, res, next, target, plan.key, true);
+      if ('bypass' in plan) {
+        bypass(target.url, res, next, plan.bypass);
+        return HANDLED;
+      }
+      const serving = plan.head
+        ? serveHead(req, res, next, target.url, plan.key)
+        : serveGet(req, res, next, target, plan.key, true);
+      return serving.catch(next);
     } catch (error) {
       next(error);
+      return HANDLED;
     }
   }
 

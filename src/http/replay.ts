@@ -4,9 +4,44 @@
  */
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import type { CacheStatus, StoredResponse } from './record.js';
+import type { StoredHeaders } from './response-policy.js';
 
 /** Statuses that never carry a body (RFC 9110 6.4.1). */
 const BODYLESS = new Set([204, 304]);
+
+/** A stored response made ready to send: its body decoded, its validators looked up. */
+interface Prepared {
+  body: Buffer;
+  contentLength: string;
+  etag: string | undefined;
+  lastModified: string | undefined;
+}
+
+/**
+ * Prepared responses by the record they were made from. The memory tier answers every hit with the same
+ * decoded record, so a page it holds is decoded from base64 once, not per request; a record read from
+ * memcached is a new object each time. An entry lives as long as its record (a WeakMap).
+ */
+const preparedRecords = new WeakMap<StoredResponse, Prepared>();
+
+function prepared(record: StoredResponse): Prepared {
+  let ready = preparedRecords.get(record);
+  if (ready === undefined) {
+    const body = Buffer.from(record.body, 'base64');
+    const header = (name: string) => {
+      const value = record.headers.find(([n]) => n === name)?.[1];
+      return typeof value === 'string' ? value : undefined;
+    };
+    ready = {
+      body,
+      contentLength: String(body.length),
+      etag: header('etag'),
+      lastModified: header('last-modified'),
+    };
+    preparedRecords.set(record, ready);
+  }
+  return ready;
+}
 
 export function replay(
   method: string,
@@ -16,11 +51,16 @@ export function replay(
   cacheStatus: CacheStatus,
   now: number,
 ): void {
+  const ready = prepared(record);
   res.statusCode = record.status;
-  for (const [name, value] of record.headers) res.setHeader(name, value);
+  const { headers } = record;
+  for (let i = 0; i < headers.length; i++) {
+    const [name, value] = headers[i] as StoredHeaders[number];
+    res.setHeader(name, value);
+  }
   res.setHeader('X-Cache', cacheStatus);
   res.setHeader('Age', String(Math.max(0, Math.floor((now - record.storedAt) / 1000))));
-  if ((record.status === 200 || record.status === 203) && notModified(request, record)) {
+  if ((record.status === 200 || record.status === 203) && notModified(request, ready)) {
     // The 304 keeps the validators and caching headers, never the representation's (RFC 9110 15.4.5).
     res.statusCode = 304;
     for (const name of ['content-type', 'content-length', 'content-encoding', 'transfer-encoding']) {
@@ -33,27 +73,25 @@ export function replay(
     res.end();
     return;
   }
-  const body = Buffer.from(record.body, 'base64');
-  res.setHeader('Content-Length', body.length);
+  res.setHeader('Content-Length', ready.contentLength);
   if (method === 'HEAD') res.end();
-  else res.end(body);
+  else res.end(ready.body);
 }
 
 /** `If-None-Match` (weak comparison, `*`), else `If-Modified-Since` against `Last-Modified`. */
-function notModified(request: IncomingHttpHeaders, record: StoredResponse): boolean {
-  const header = (name: string) => record.headers.find(([n]) => n === name)?.[1];
+function notModified(request: IncomingHttpHeaders, ready: Prepared): boolean {
   const ifNoneMatch = request['if-none-match'];
   if (ifNoneMatch !== undefined) {
-    const etag = header('etag');
-    if (typeof etag !== 'string') return false;
+    const { etag } = ready;
+    if (etag === undefined) return false;
     const wanted = ifNoneMatch.split(',').map((tag) => tag.trim());
     return wanted.includes('*') || wanted.some((tag) => weak(tag) === weak(etag));
   }
-  const since = Date.parse(request['if-modified-since'] ?? '');
-  const lastModified = header('last-modified');
-  if (Number.isNaN(since) || typeof lastModified !== 'string') return false;
-  const modified = Date.parse(lastModified);
-  return !Number.isNaN(modified) && modified <= since;
+  const ifModifiedSince = request['if-modified-since'];
+  if (ifModifiedSince === undefined || ready.lastModified === undefined) return false;
+  const since = Date.parse(ifModifiedSince);
+  const modified = Date.parse(ready.lastModified);
+  return !Number.isNaN(since) && !Number.isNaN(modified) && modified <= since;
 }
 
 function weak(tag: string): string {

@@ -76,16 +76,24 @@ export function varySuffix(h: IncomingHttpHeaders, vary: readonly string[]): str
   return suffix;
 }
 
-const SCHEME = /[A-Za-z0-9+.-]/;
-const HOST = /[A-Za-z0-9._~!$&'()*+,;=:[\]-]/;
+/** The characters a part may keep as they are; with `whole`, the test of a part made only of them. */
+interface Allowed {
+  char: RegExp;
+  whole: RegExp;
+}
+
+const allowing = (char: RegExp): Allowed => ({ char, whole: new RegExp(`^${char.source}*$`) });
+const SCHEME = allowing(/[A-Za-z0-9+.-]/);
+const HOST = allowing(/[A-Za-z0-9._~!$&'()*+,;=:[\]-]/);
 /** Printable ASCII but `%` (the escape) and `|` (the separator). */
-const HEADER_VALUE = /[\x21-\x24\x26-\x7b\x7d\x7e]/;
+const HEADER_VALUE = allowing(/[\x21-\x24\x26-\x7b\x7d\x7e]/);
 
 /** Percent-escapes every character outside `allowed`: `%XX` below 256, `%uXXXX` above; injective. */
-function percentEscape(text: string, allowed: RegExp): string {
+function percentEscape(text: string, allowed: Allowed): string {
+  if (allowed.whole.test(text)) return text; // the usual case, in one test (every request builds a key)
   let out = '';
   for (const char of text) {
-    if (char.length === 1 && allowed.test(char)) {
+    if (char.length === 1 && allowed.char.test(char)) {
       out += char;
       continue;
     }

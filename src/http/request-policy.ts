@@ -33,8 +33,8 @@ export type BypassReason =
 
 export type RequestPlan = { bypass: BypassReason } | { key: string; head: boolean };
 
-/** Requests a cache middleware has taken charge of, whichever instance. */
-const taken = new WeakSet<IncomingMessage>();
+/** Marks a request a cache middleware has taken charge of, whichever instance (a property: no WeakSet insert per request). */
+const TAKEN: unique symbol = Symbol('stampede-guard.taken');
 
 /**
  * Marks `req` as handled by a cache middleware; false if one already did. A request passing a second
@@ -42,8 +42,9 @@ const taken = new WeakSet<IncomingMessage>();
  * flight: it would join its own, still in flight, and wait for itself.
  */
 export function takeCharge(req: IncomingMessage): boolean {
-  if (taken.has(req)) return false;
-  taken.add(req);
+  const marked = req as IncomingMessage & { [TAKEN]?: true };
+  if (marked[TAKEN]) return false;
+  marked[TAKEN] = true;
   return true;
 }
 

@@ -27,6 +27,15 @@ export interface ResponseCacheStats {
   notStored: Partial<Record<NotStoredReason, number>>;
 }
 
+/** The counter of each `X-Cache` status. */
+const COUNTER = {
+  HIT: 'hit',
+  STALE: 'stale',
+  MISS: 'miss',
+  WAIT: 'wait',
+  BYPASS: 'bypass',
+} as const satisfies Record<CacheStatus, keyof ResponseCacheStats>;
+
 export class ResponseCacheMonitor {
   readonly #events = new TypedEmitter<ResponseCacheEvents>();
   readonly #stats: ResponseCacheStats = {
@@ -39,11 +48,14 @@ export class ResponseCacheMonitor {
     notStored: {},
   };
 
-  served(event: ResponseCacheEvents['response']): void {
+  /** Counts a response; its event is built only when someone listens (this runs on every hit). */
+  served(key: string | undefined, url: string, cacheStatus: CacheStatus, reason?: BypassReason): void {
     const s = this.#stats;
-    s[event.cacheStatus.toLowerCase() as 'hit' | 'stale' | 'miss' | 'wait' | 'bypass']++;
-    if (event.reason) s.bypassed[event.reason] = (s.bypassed[event.reason] ?? 0) + 1;
-    this.#emit('response', event);
+    s[COUNTER[cacheStatus]]++;
+    if (reason) s.bypassed[reason] = (s.bypassed[reason] ?? 0) + 1;
+    if (this.#events.listening('response')) {
+      this.#events.emit('response', { key, url, cacheStatus, ...(reason ? { reason } : {}) });
+    }
   }
 
   notStored(event: ResponseCacheEvents['not-stored']): void {

@@ -17,7 +17,21 @@ export interface HeldEntry {
   entry: Envelope;
   /** Epoch ms: the earlier of the tier's ttl and the entry's freshness. */
   heldUntil: number;
+  /**
+   * Epoch ms from which a hit re-reads the entry from memcached in the background (the last RENEW_FRACTION
+   * of a hold its ttl ends), so a key in use never makes its callers wait for memcached; Infinity when the
+   * hold ends with the entry's freshness (memcached would return the same entry).
+   */
+  renewFrom: number;
+  /** A background re-read is under way. */
+  renewing: boolean;
 }
+
+/** The last part of a hold, as a fraction of the tier's ttl, in which a hit re-reads the entry in the background. */
+export const RENEW_FRACTION = 0.2;
+
+/** The largest fraction of the tier's ttl an entry's hold is cut by (spreads the re-reads from memcached). */
+export const TTL_JITTER = 0.1;
 
 export class MemoryTier {
   readonly #entries: LRUCache<string, HeldEntry>;
@@ -45,16 +59,29 @@ export class MemoryTier {
 
   /**
    * Holds `entry` (stored in memcached as `bytes` bytes) until the earlier of the tier's ttl and the end
-   * of its freshness; an entry already past its freshness replaces what was held by nothing.
+   * of its freshness; an entry already past its freshness replaces what was held by nothing. The ttl is
+   * cut by up to TTL_JITTER at random: entries read together (a restart, a warm-up) would otherwise all
+   * expire in the same instant, every ttl, and each caller would wait for memcached at once.
    */
   remember(k: EntryKey, entry: Envelope, bytes: number): void {
-    const heldUntil = Math.min(Date.now() + this.#ttlMs, entry.freshUntil);
-    if (heldUntil <= Date.now()) {
+    const now = Date.now();
+    const heldUntil = Math.min(now + this.#ttlMs * (1 - TTL_JITTER * Math.random()), entry.freshUntil);
+    if (heldUntil <= now) {
       this.#entries.delete(k.key);
       return;
     }
-    const held = { storeKey: k.storeKey, entry, heldUntil };
+    const renewFrom = heldUntil < entry.freshUntil ? heldUntil - RENEW_FRACTION * this.#ttlMs : Infinity;
+    const held = { storeKey: k.storeKey, entry, heldUntil, renewFrom, renewing: false };
     this.#entries.set(k.key, held, this.#bySize ? { size: Math.max(1, bytes) } : undefined);
+  }
+
+  /**
+   * `remember()` for a background re-read of `held`: only if the tier still holds that very entry. A
+   * `set()` or `delete()` in this process since the re-read began replaced or removed it, and wins.
+   */
+  renew(k: EntryKey, held: HeldEntry, entry: Envelope, bytes: number): void {
+    held.renewing = false;
+    if (this.#entries.peek(k.key) === held) this.remember(k, entry, bytes);
   }
 
   forget(key: string): void {

@@ -26,7 +26,7 @@ import { type AnswerSource, NO_STALE_WINDOW } from './answer.js';
 import { CostMemory } from './cost-memory.js';
 import type { Entries, EntryKey } from './entries.js';
 import { LoadLink, recursionOn } from './load-chain.js';
-import type { MemoryTier } from './memory-tier.js';
+import type { HeldEntry, MemoryTier } from './memory-tier.js';
 import { RunningLoads } from './running-loads.js';
 import type { PollTiming } from './wait-schedule.js';
 import { type WaitOutcome, waitForValue } from './waiter.js';
@@ -89,22 +89,46 @@ export class ReadThrough {
   }
 
   /**
-   * The memory tier's answer for `key`, if it holds a fresh entry (no store call, no flight to join), with
-   * the request it answered; undefined on a miss there, or when the tier is off. The caller checks the tier
-   * first, then starts a flight with `fetchThroughMemory()`.
+   * The memory tier's fresh entry for `key`, counted and reported as a hit (and refreshed early when XFetch
+   * says so), or undefined on a miss there. No request, flight or promise: the caller answers with it. The
+   * caller checks the tier first, then starts a flight with `fetchThroughMemory()`.
    */
-  fromMemory<T>(
-    key: string,
-    loader: Loader<T>,
-    policy: ResolvedPolicy,
-  ): { promise: Promise<T>; request: ReadRequest<T> } | undefined {
+  fromMemory<T>(key: string, loader: Loader<T>, policy: ResolvedPolicy): Envelope | undefined {
     const now = Date.now();
     const held = this.#deps.memory?.get(key, now);
     if (held === undefined) return undefined;
     this.#deps.stats.memoryHits++;
-    const { storeKey, entry } = held;
-    const request = { key, storeKey, loader, policy, source: undefined, freshUntil: undefined };
-    return { promise: Promise.resolve(this.#hit(request, entry, now, 'memory')), request };
+    const { entry } = held;
+    this.#countHit(key, entry, 'memory');
+    if (now >= held.renewFrom && !held.renewing) this.#renewInBackground(key, held);
+    if (earlyRefreshWanted(entry, policy, now)) {
+      const req = { key, storeKey: held.storeKey, loader, policy, source: undefined, freshUntil: undefined };
+      this.#refreshInBackground(req, entry);
+    }
+    return entry;
+  }
+
+  /**
+   * Re-reads a tier entry near the end of its hold while it keeps answering hits: the new read starts a new
+   * hold, so what the tier serves was still read from memcached at most its ttl ago. A failure is reported;
+   * the entry then ends its hold as usual.
+   */
+  #renewInBackground(key: string, held: HeldEntry): void {
+    const { entries, memory } = this.#deps;
+    held.renewing = true;
+    const k = { key, storeKey: held.storeKey };
+    const renewal = entries.readBytes(k).then(
+      (bytes) => {
+        const found = entries.decode(k, bytes);
+        if (found !== null && bytes !== null) memory?.renew(k, held, found, bytes.length);
+        else held.renewing = false;
+      },
+      (error: unknown) => {
+        held.renewing = false;
+        if (error instanceof StoreError) this.#storeError(key, error.operation, error);
+      },
+    );
+    this.#track(renewal);
   }
 
   /** `fetch()` after a miss in the memory tier: the entry the store returns is kept there too. */
@@ -128,7 +152,7 @@ export class ReadThrough {
   ): T | Promise<T> {
     const { events, stats } = this.#deps;
     const now = Date.now();
-    if (found && now < found.freshUntil) return this.#hit(req, found, now, 'store');
+    if (found && now < found.freshUntil) return this.#hit(req, found, now);
     // An entry its loader said noStale() for has no stale window, whatever the call's.
     const { grace, staleIfError } = found?.noStale ? NO_STALE_WINDOW : req.policy;
     if (found && now < found.freshUntil + grace * 1000) {
@@ -148,18 +172,21 @@ export class ReadThrough {
     return this.#lockedLoad(req, stale, found, retries, waitStarted);
   }
 
-  /** A fresh entry answers (maybe refreshing it early): the same decision whichever tier held it. */
-  #hit<T>(req: ReadRequest<T>, found: Envelope, now: number, tier: HitTier): T {
-    const { events, stats } = this.#deps;
-    stats.hits++;
-    if (events.listening('hit')) events.emit('hit', { key: req.key, tier });
-    this.#deps.observeCost?.(req.key, found.costMs);
-    // An entry its loader said noStale() for is never refreshed early, whatever the call's beta.
-    const beta = found.noStale ? 0 : req.policy.beta;
-    if (beta > 0 && earlyRefreshDue(found, beta, now)) this.#refreshInBackground(req, found);
+  /** A fresh entry read from the store answers (maybe refreshing it early), as one from the memory tier does. */
+  #hit<T>(req: ReadRequest<T>, found: Envelope, now: number): T {
+    this.#countHit(req.key, found, 'store');
+    if (earlyRefreshWanted(found, req.policy, now)) this.#refreshInBackground(req, found);
     req.source = 'hit';
     req.freshUntil = found.freshUntil;
     return found.value as T;
+  }
+
+  /** Counts and reports a hit, whichever tier answered it. */
+  #countHit(key: string, found: Envelope, tier: HitTier): void {
+    const { events, stats } = this.#deps;
+    stats.hits++;
+    if (events.listening('hit')) events.emit('hit', { key, tier });
+    this.#deps.observeCost?.(key, found.costMs);
   }
 
   /** Settles when background refreshes and deferred writes of this moment have settled. */
@@ -560,7 +587,12 @@ function waited<T>(req: ReadRequest<T>, entry: Envelope): T {
   return entry.value as T;
 }
 
-/** XFetch (Vattani et al.): refresh early with a probability that grows as expiry nears and with the cost. */
-function earlyRefreshDue(entry: Envelope, beta: number, now: number): boolean {
+/**
+ * XFetch (Vattani et al.): refresh early with a probability that grows as expiry nears and with the cost.
+ * An entry its loader said noStale() for is never refreshed early, whatever the call's beta.
+ */
+function earlyRefreshWanted(entry: Envelope, policy: ResolvedPolicy, now: number): boolean {
+  const { beta } = policy;
+  if (beta <= 0 || entry.noStale) return false;
   return now - entry.costMs * beta * Math.log(Math.random()) >= entry.freshUntil;
 }

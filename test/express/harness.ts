@@ -32,7 +32,7 @@ export async function serve(
 ): Promise<Served> {
   const cache = createCache({
     ...(options.protocol ? { protocol: options.protocol } : {}),
-    servers: [node.address],
+    ...(options.cache?.store ? {} : { servers: [node.address] }),
     namespace: `xp${process.pid}-${apps++}`,
     ...options.cache,
   });

@@ -11,9 +11,10 @@ import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { cacheMiddleware, type ResponseCacheEvents } from '../../src/express/index.js';
 import { createCache } from '../../src/index.js';
+import { CountingStore } from '../support/counting-store.js';
 import { deferred } from '../support/deferred.js';
 import { type MemcachedProcess, startMemcached, stopAllMemcached } from '../support/memcached.js';
-import { PROTOCOLS } from '../support/protocols.js';
+import { PROTOCOLS, poolOn } from '../support/protocols.js';
 import { cacheStatuses, serve } from './harness.js';
 
 let node: MemcachedProcess;
@@ -110,6 +111,39 @@ describe.each(PROTOCOLS)('on %s', (protocol) => {
         expect(s.renders['/page/etag']).toBe(1);
       } finally {
         await s.close();
+      }
+    });
+  });
+
+  describe('pages in the memory tier', () => {
+    it('answers GET, HEAD and conditional GETs from it, with no memcached call, byte for byte', async () => {
+      const store = new CountingStore(poolOn(protocol, [node], 1000));
+      const s = await serve(node, { cache: { store, memory: { maxEntries: 100, ttl: 60 } } });
+      try {
+        const miss = await s.get('/page/tier');
+        expect(miss.headers['x-cache']).toBe('MISS');
+        await sleep(200); // the render's own write and lock release end after its client got the page
+        const calls = store.calls;
+        const hits = await Promise.all([s.get('/page/tier'), s.get('/page/tier'), s.get('/page/tier')]);
+        for (const hit of hits) {
+          expect(hit.headers['x-cache']).toBe('HIT');
+          expect(hit.body.equals(miss.body)).toBe(true);
+          for (const name of ['content-type', 'content-length', 'etag'])
+            expect(hit.headers[name]).toBe(miss.headers[name]);
+        }
+        const head = await s.head('/page/tier');
+        expect(head.headers['x-cache']).toBe('HIT');
+        expect(head.headers['content-length']).toBe(miss.headers['content-length']);
+        expect(head.status).toBe(200);
+        const notModified = await s.get('/page/tier', { 'If-None-Match': miss.headers.etag as string });
+        expect(notModified.status).toBe(304);
+        expect(notModified.body.length).toBe(0);
+        expect(store.calls).toBe(calls);
+        expect(s.renders['/page/tier']).toBe(1);
+        expect(s.cache.stats().memoryHits).toBe(4); // the GETs; HEAD reads the tier through peek()
+      } finally {
+        await s.close();
+        await store.close();
       }
     });
   });
