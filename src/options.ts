@@ -108,7 +108,7 @@ export interface CacheOptions extends PolicyOptions {
   store?: Store;
   /**
    * Prefix of every key, so several apps can share memcached: `<namespace>:<key>`. Printable ASCII without
-   * `:`, not starting with `safe-` (the lock keys' prefix). @default ''
+   * `:`, not starting with `safe-` (the lock keys' prefix) or `tag-` (the tag keys'). @default ''
    */
   namespace?: string;
   /**
@@ -331,11 +331,11 @@ export function resolveCacheOptions(input: CacheOptions = {}, env = process.env)
   o.maxValueBytes ??= 1024 * 1024 - 1024;
   o.serializer ??= jsonSerializer;
 
-  // `:` ends the namespace in a key and `safe-` starts lock keys: either would let two apps' keys meet.
+  // `:` ends the namespace in a key, `safe-` starts lock keys and `tag-` tag keys: each would let keys meet.
   if (!isValidNamespace(o.namespace)) {
     throw new InvalidOptionError(
       'namespace',
-      'at most 64 printable ASCII characters without spaces or `:`, not starting with `safe-`',
+      'at most 64 printable ASCII characters without spaces or `:`, not starting with `safe-` or `tag-`',
       o.namespace,
     );
   }
