@@ -95,6 +95,33 @@ export function decodeEnvelope(bytes: Buffer, serializer: Serializer): Envelope 
   return envelope;
 }
 
+/**
+ * A copy of stored entry bytes marked invalidated (soft purge), fresh until at most `nowMs`, value bytes
+ * untouched (no serializer round trip); null for bytes that are no entry (a tombstone, another writer's).
+ */
+export function invalidatedCopy(bytes: Buffer, nowMs: number): Buffer | null {
+  const version = bytes[1];
+  if (bytes.length < HEADER_BYTES || bytes[0] !== MAGIC || (version !== 1 && version !== 2)) return null;
+  const flags = bytes[2] ?? 0;
+  if (flags & FLAG_TOMBSTONE) return null;
+  // Version 1 has no stamps section: an empty one goes in front of the value.
+  const out = version === PLAIN_VERSION ? Buffer.concat([bytes.subarray(0, HEADER_BYTES), u16(0), bytes.subarray(HEADER_BYTES)]) : Buffer.from(bytes);
+  out[1] = STAMPED_VERSION;
+  out[2] = flags | FLAG_INVALIDATED;
+  out.writeDoubleLE(Math.min(bytes.readDoubleLE(3), nowMs), 3);
+  return out;
+}
+
+/** The tags an entry carries, read without decoding its value; none for anything else (a tombstone, other bytes). */
+export function stampedTags(bytes: Buffer): string[] {
+  if (bytes.length < HEADER_BYTES || bytes[0] !== MAGIC || bytes[1] !== STAMPED_VERSION) return [];
+  try {
+    return readStamps(bytes, HEADER_BYTES).tags.map((stamp) => stamp.tag);
+  } catch {
+    return []; // not ours after all: nothing to read
+  }
+}
+
 function withHeader(
   flags: number,
   freshUntil: number,

@@ -34,6 +34,8 @@ const COUNTERS: Record<CounterStat, string> = {
   waits: 'Waits for another worker to load',
   waitTimeouts: 'Waits that spent their budget',
   backgroundRefreshes: 'Background refreshes completed (grace, early refresh)',
+  invalidations: 'Invalidations written (delete, invalidate, invalidateTags)',
+  supersededWrites: 'Loaded values not stored because an invalidation landed during the load',
   storeErrors: 'memcached calls that failed or timed out',
   tooLarge: 'Values returned but not stored because too large',
 };

@@ -4,7 +4,8 @@
  * entry), so a hit here costs neither a round trip, nor a deserialization, nor deriving the store key.
  * It holds fresh entries only, each for at most the tier's `ttl` and never past the entry's own
  * freshness: stale values (grace, stale-if-error) and the `safe-` locks stay memcached's, reached by a
- * miss here.
+ * miss here. It never holds tag state: an entry with tags (judged against its tags' versions in memcached
+ * on every read, so an `invalidateTags()` anywhere counts at once) or an invalidated one is not taken.
  */
 import { LRUCache } from 'lru-cache';
 import type { Envelope } from '../envelope.js';
@@ -45,11 +46,12 @@ export class MemoryTier {
 
   /**
    * Holds `entry` (stored in memcached as `bytes` bytes) until the earlier of the tier's ttl and the end
-   * of its freshness; an entry already past its freshness replaces what was held by nothing.
+   * of its freshness; an entry already past its freshness, tagged or invalidated replaces what was held by
+   * nothing.
    */
   remember(k: EntryKey, entry: Envelope, bytes: number): void {
     const heldUntil = Math.min(Date.now() + this.#ttlMs, entry.freshUntil);
-    if (heldUntil <= Date.now()) {
+    if (heldUntil <= Date.now() || entry.tags !== undefined || entry.invalidated) {
       this.#entries.delete(k.key);
       return;
     }

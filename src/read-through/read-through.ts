@@ -16,7 +16,9 @@
  * in-process by the cache): a cache problem never becomes the caller's error.
  */
 
-import type { Envelope } from '../envelope.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { LRUCache } from 'lru-cache';
+import type { Envelope, TagStamp } from '../envelope.js';
 import { CacheClosedError, StoreError, WaitTimeoutError } from '../errors.js';
 import type { CacheEventEmitter, CacheStats, HitTier } from '../events.js';
 import { type Loader, LoaderDirectives } from '../loader-context.js';
@@ -24,7 +26,8 @@ import type { HeldLock, SafeLock } from '../lock/safe-lock.js';
 import type { ResolvedPolicy } from '../options.js';
 import { type AnswerSource, NO_STALE_WINDOW } from './answer.js';
 import { CostMemory } from './cost-memory.js';
-import type { Entries, EntryKey } from './entries.js';
+import type { LoadTicket } from '../invalidation/load-guard.js';
+import type { Entries, EntryKey, PendingTagStates, WriteOutcome } from './entries.js';
 import { LoadLink, recursionOn } from './load-chain.js';
 import type { MemoryTier } from './memory-tier.js';
 import { RunningLoads } from './running-loads.js';
@@ -71,6 +74,10 @@ export class ReadThrough {
   readonly #loads = new RunningLoads();
   /** Aborted when `close()` gives up on what is in flight: waits end at once. */
   readonly #closing = new AbortController();
+  /** Forced refreshes (`cache.refresh()`) by store key: the latest one, and whether its load has begun. */
+  readonly #forced = new Map<string, ForcedRefresh>();
+  /** The last foreground load of recent keys: what `cache.refresh(key)` without a loader runs again. */
+  readonly #lastLoads = new LRUCache<string, ReadRequest<unknown>>({ max: RECENT_LOADS });
 
   constructor(deps: ReadThroughDeps) {
     this.#deps = deps;
@@ -82,8 +89,25 @@ export class ReadThrough {
    */
   fetch<T>(req: ReadRequest<T>, retries = 0, waitStarted?: number): Promise<T> {
     const { entries } = this.#deps;
+    const tags = entries.readTags(req); // in the entry's tick: one round trip for both
     return entries.readBytes(req).then(
-      (bytes) => this.#decide(req, entries.decode(req, bytes), retries, waitStarted),
+      (bytes) => this.#judged(req, entries.decode(req, bytes), tags, retries, waitStarted),
+      (error: unknown) => this.#recover(req, error, null, retries, waitStarted),
+    );
+  }
+
+  /** Decides on an entry once invalidation is applied: in the read's continuation unless tags must be read. */
+  #judged<T>(
+    req: ReadRequest<T>,
+    decoded: Envelope | null,
+    tags: PendingTagStates,
+    retries: number,
+    waitStarted: number | undefined,
+  ): T | Promise<T> {
+    const judged = this.#deps.entries.judge(req, decoded, tags);
+    if (!(judged instanceof Promise)) return this.#decide(req, judged, retries, waitStarted);
+    return judged.then(
+      (found) => this.#decide(req, found, retries, waitStarted),
       (error: unknown) => this.#recover(req, error, null, retries, waitStarted),
     );
   }
@@ -110,11 +134,13 @@ export class ReadThrough {
   /** `fetch()` after a miss in the memory tier: the entry the store returns is kept there too. */
   fetchThroughMemory<T>(req: ReadRequest<T>): Promise<T> {
     const { entries, memory } = this.#deps;
+    const tags = entries.readTags(req);
     return entries.readBytes(req).then(
       (bytes) => {
         const found = entries.decode(req, bytes);
+        // The tier refuses tagged and invalidated entries: what it keeps needs no judging.
         if (found !== null && bytes !== null) memory?.remember(req, found, bytes.length);
-        return this.#decide(req, found, 0, undefined);
+        return this.#judged(req, found, tags, 0, undefined);
       },
       (error: unknown) => this.#recover(req, error, null, 0, undefined),
     );
@@ -162,9 +188,67 @@ export class ReadThrough {
     return found.value as T;
   }
 
-  /** Settles when background refreshes and deferred writes of this moment have settled. */
+  /** Settles when background refreshes, forced refreshes and deferred writes of this moment have settled. */
   async drain(): Promise<void> {
-    await Promise.allSettled([...this.#refreshing.values(), ...this.#pendingWrites]);
+    const forced = [...this.#forced.values()].map((f) => f.promise);
+    await Promise.allSettled([...this.#refreshing.values(), ...this.#pendingWrites, ...forced]);
+  }
+
+  /**
+   * Reloads the key now and swaps the new value in (`cache.refresh()`): readers keep the stored value
+   * until then. Refreshes asked for while one waits for its turn join it; one asked for after its loader
+   * began (which may have read the database before the change that asked) runs after it. Cluster-wide it
+   * takes the `safe-` lock, waiting (at most `waitTimeoutMs`) for a holder whose load may predate the change.
+   */
+  /** The loader and policy of the last load of `storeKey` in this process, if still remembered. */
+  lastLoad(storeKey: string): Pick<ReadRequest<unknown>, 'loader' | 'policy'> | undefined {
+    return this.#lastLoads.get(storeKey);
+  }
+
+  refresh<T>(req: ReadRequest<T>): Promise<T> {
+    const current = this.#forced.get(req.storeKey);
+    if (current && !current.begun) return current.promise as Promise<T>;
+    const previous = current?.promise.catch(() => undefined);
+    const slot: ForcedRefresh = { begun: false, promise: Promise.resolve() };
+    const run = async () => {
+      await previous;
+      return this.#forceRefresh(req, slot);
+    };
+    const promise = run().finally(() => {
+      if (this.#forced.get(req.storeKey) === slot) this.#forced.delete(req.storeKey);
+    });
+    slot.promise = promise;
+    this.#forced.set(req.storeKey, slot);
+    return promise;
+  }
+
+  async #forceRefresh<T>(req: ReadRequest<T>, slot: ForcedRefresh): Promise<T> {
+    const { lock } = this.#deps;
+    const deadline = Date.now() + req.policy.waitTimeoutMs;
+    const acquire = () =>
+      lock.tryAcquire(req.storeKey, this.#costs.get(req.storeKey)).catch((error: unknown) => {
+        if (!(error instanceof StoreError)) throw error;
+        this.#storeError(req.key, error.operation, error);
+        return undefined; // memcached failed: go on without the lock (the conditional store still guards)
+      });
+    let held = await acquire();
+    while (held === null && Date.now() < deadline) {
+      await sleep(this.#deps.poll.maxMs, undefined, { signal: this.#closing.signal });
+      held = await acquire();
+    }
+    try {
+      held?.startHeartbeat();
+      slot.begun = true;
+      const ticket = await this.#observe(req);
+      const loaded = await this.#runLoader(req, null, false);
+      if (loaded.store && ticket !== null) {
+        const { outcome, freshUntil } = await this.#storeLoaded(req, loaded, ticket, false);
+        if (outcome === 'stored') req.freshUntil = freshUntil;
+      }
+      return loaded.value;
+    } finally {
+      if (held) await held.release();
+    }
   }
 
   /** The cache is closing and will not wait any longer: loads reject, waits end, new loads fail at once. */
@@ -221,8 +305,9 @@ export class ReadThrough {
     // One budget per caller: a start-over after a store failure continues the wait it interrupted.
     const started = waitStarted ?? Date.now();
     const deadline = started + req.policy.waitTimeoutMs;
-    // Any entry newer than the one we saw is the answer we wait for.
-    const accept = (e: Envelope) => seen === null || e.freshUntil > seen.freshUntil;
+    // A fresh entry newer than the one we saw is the answer we wait for (not an invalidated one).
+    const accept = (e: Envelope) =>
+      Date.now() < e.freshUntil && (seen === null || e.freshUntil > seen.freshUntil);
     // What the waiters are told to expect: the cost recorded with the expired entry, else what we learned.
     const estimateMs = seen && seen.costMs > 0 ? seen.costMs : this.#costs.get(req.storeKey);
 
@@ -350,7 +435,7 @@ export class ReadThrough {
   }
 
   /** A loaded value as it is stored: the policy the loader's directives make, its freshness and its bytes. */
-  #encodeLoaded<T>(req: ReadRequest<T>, loaded: Loaded<T>) {
+  #encodeLoaded<T>(req: ReadRequest<T>, loaded: Loaded<T>, stamps: readonly TagStamp[]) {
     const policy = storedPolicy(req.policy, loaded);
     const freshUntil = Date.now() + policy.ttl * 1000;
     const bytes = this.#deps.entries.encode(
@@ -360,20 +445,58 @@ export class ReadThrough {
       policy,
       loaded.noStale,
       freshUntil,
+      stamps,
     );
     return { policy, freshUntil, bytes };
   }
 
+  /** What a load notes before its loader runs; null (reported) when memcached failed: it will not store. */
+  #observe<T>(req: ReadRequest<T>): Promise<LoadTicket | null> {
+    return this.#deps.entries.observe(req).catch((error: unknown) => {
+      if (!(error instanceof StoreError)) throw error;
+      this.#storeError(req.key, error.operation, error);
+      return null;
+    });
+  }
+
+  /**
+   * Stores a loaded value unless an invalidation landed since `ticket` (then reported as superseded).
+   * Resolves the outcome and the stored freshness; rejects with StoreError.
+   */
+  async #storeLoaded<T>(
+    req: ReadRequest<T>,
+    loaded: Loaded<T>,
+    ticket: LoadTicket,
+    background: boolean,
+  ): Promise<{ outcome: WriteOutcome; freshUntil: number }> {
+    const { entries, stats, events } = this.#deps;
+    const tags = [...new Set([...(req.tags ?? []), ...loaded.tags])];
+    const stamps = tags.length > 0 ? await entries.stamps(ticket, tags) : [];
+    let outcome: WriteOutcome = 'tags-moved';
+    if (stamps !== null) {
+      const { policy, freshUntil, bytes } = this.#encodeLoaded(req, loaded, stamps);
+      outcome = await entries.write(req, bytes, policy, ticket);
+      if (outcome === 'stored') {
+        this.#remember(req, loaded, freshUntil, bytes.length, tags.length > 0);
+        return { outcome, freshUntil };
+      }
+    }
+    if (outcome !== 'too-large') {
+      stats.supersededWrites++;
+      events.emit('write:superseded', { key: req.key, reason: outcome, background });
+    }
+    return { outcome, freshUntil: Number.NaN };
+  }
+
   /** Runs the loader and stores its value. Store failures are reported, never thrown. */
   async #loadAndStore<T>(req: ReadRequest<T>, stale: Envelope | null, deferWrite = false): Promise<T> {
+    // Before the loader reads anything: what it reads is then no older than what we note.
+    const ticket = await this.#observe(req);
     const loaded = await this.#runLoader(req, stale, false);
-    if (!loaded.store) return loaded.value;
-    const { policy, freshUntil, bytes } = this.#encodeLoaded(req, loaded);
-    const write = this.#deps.entries.write(req, bytes, policy).then(
-      (stored) => {
-        if (!stored) return;
-        req.freshUntil = freshUntil;
-        this.#remember(req, loaded, freshUntil, bytes.length);
+    if (!loaded.store || ticket === null) return loaded.value;
+    const write = this.#storeLoaded(req, loaded, ticket, false).then(
+      ({ outcome, freshUntil }) => {
+        if (outcome === 'stored') req.freshUntil = freshUntil;
       },
       (error: unknown) => this.#storeError(req.key, 'set', error),
     );
@@ -388,6 +511,7 @@ export class ReadThrough {
     stats.loads++;
     // Timed and counted from when the loader starts: a wait for a slot under the cap is not its cost.
     let started = 0;
+    if (!background) this.#lastLoads.set(req.storeKey, req as ReadRequest<unknown>);
     const load = async () => {
       started = performance.now();
       stats.inflightLoads++;
@@ -414,13 +538,20 @@ export class ReadThrough {
       events.emit('load', { key: req.key, durationMs: costMs, background });
       this.#costs.learn(req.storeKey, costMs);
       this.#deps.observeCost?.(req.key, costMs);
-      return { value, store: directives.store, ttl: directives.ttl, noStale: !directives.stale, costMs };
+      return {
+        value,
+        store: directives.store,
+        ttl: directives.ttl,
+        noStale: !directives.stale,
+        costMs,
+        tags: directives.tags,
+      };
     } catch (error) {
       stats.loadErrors++;
       events.emit('load:error', { key: req.key, error, background });
       if (stale && !background) {
         const value = this.#serveStale(req, stale, 'error');
-        return { value, store: false, ttl: undefined, noStale: false, costMs: 0 };
+        return { value, store: false, ttl: undefined, noStale: false, costMs: 0, tags: [] };
       }
       throw error;
     }
@@ -471,13 +602,13 @@ export class ReadThrough {
     if (!held) return;
     try {
       const again = await this.#deps.entries.read(req);
-      if (again && again.freshUntil > seen.freshUntil) return; // someone refreshed it meanwhile
+      // Someone refreshed it meanwhile (a fresh, newer entry; an invalidated one is never fresh).
+      if (again && Date.now() < again.freshUntil && again.freshUntil > seen.freshUntil) return;
       held.startHeartbeat();
+      const ticket = await this.#deps.entries.observe(req);
       const loaded = await this.#runLoader(req, null, true);
       if (!loaded.store) return;
-      const { policy, freshUntil, bytes } = this.#encodeLoaded(req, loaded);
-      if (await this.#deps.entries.write(req, bytes, policy))
-        this.#remember(req, loaded, freshUntil, bytes.length);
+      await this.#storeLoaded(req, loaded, ticket, true);
       this.#deps.stats.backgroundRefreshes++;
       this.#deps.events.emit('refresh:done', { key: req.key, durationMs: loaded.costMs });
     } finally {
@@ -485,8 +616,9 @@ export class ReadThrough {
     }
   }
 
-  /** Keeps a value this process just stored in the memory tier, when it is on. */
-  #remember(req: EntryKey, loaded: Loaded<unknown>, freshUntil: number, bytes: number): void {
+  /** Keeps a value this process just stored in the memory tier, when it is on (never a tagged one). */
+  #remember(req: EntryKey, loaded: Loaded<unknown>, freshUntil: number, bytes: number, tagged: boolean): void {
+    if (tagged) return; // its tags are judged in memcached on every read
     const { value, costMs, noStale } = loaded;
     const entry: Envelope = noStale ? { value, freshUntil, costMs, noStale } : { value, freshUntil, costMs };
     this.#deps.memory?.remember(req, entry, bytes);
@@ -505,6 +637,15 @@ export class ReadThrough {
 
 type StaleReason = 'error' | 'wait-timeout' | 'load-timeout';
 
+interface ForcedRefresh {
+  /** Its loader may have read the database: a refresh asked for now must run after it. */
+  begun: boolean;
+  promise: Promise<unknown>;
+}
+
+/** Keys whose last loader `cache.refresh(key)` remembers (loads only: hits record nothing). */
+const RECENT_LOADS = 1000;
+
 /** Fresh starts of one read-through after store failures (see #recover). */
 const MAX_RETRIES = 2;
 
@@ -517,6 +658,8 @@ interface Loaded<T> {
   /** The loader said noStale(): the entry lives its TTL only. */
   noStale: boolean;
   costMs: number;
+  /** Tags the loader named (`ctx.addTags()`), besides the call's. */
+  tags: readonly string[];
 }
 
 /** The policy a loaded value is stored with: the loader's TTL, and no stale window if it said noStale(). */
