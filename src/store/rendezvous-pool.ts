@@ -9,7 +9,7 @@ import { NodeDownError, type StoreError } from '../errors.js';
 import { failureKind } from './failures.js';
 import type { NodePool, OutcomeListener, Placement, PoolNode } from './node-pool.js';
 import { RendezvousRouter } from './rendezvous.js';
-import type { Store, StoreCallOptions } from './store.js';
+import type { CasDeleteOutcome, CasMismatch, CasToken, CasValue, Store, StoreCallOptions } from './store.js';
 
 /**
  * Creates node `index` of the pool. The node calls `report` with the outcome of every ordinary call
@@ -77,6 +77,37 @@ export class RendezvousPool<N extends PoolNode = PoolNode> implements Store, Nod
 
   touch(key: string, ttlSeconds: number, options?: StoreCallOptions): Promise<boolean> {
     return this.#call('touch', key, options, (p) => p.node.touch(key, capTtl(ttlSeconds, p.maxTtl)));
+  }
+
+  getWithCas(key: string, options?: StoreCallOptions): Promise<CasValue | null> {
+    return this.#call('get', key, options, (p) => p.node.getWithCas(key));
+  }
+
+  addWithCas(
+    key: string,
+    value: Buffer,
+    ttlSeconds: number,
+    options?: StoreCallOptions,
+  ): Promise<CasToken | null> {
+    return this.#call('add', key, options, (p) =>
+      p.node.addWithCas(key, value, capTtl(ttlSeconds, p.maxTtl)),
+    );
+  }
+
+  setIfCas(
+    key: string,
+    value: Buffer,
+    ttlSeconds: number,
+    cas: CasToken,
+    options?: StoreCallOptions,
+  ): Promise<CasToken | CasMismatch> {
+    return this.#call('set', key, options, (p) =>
+      p.node.setIfCas(key, value, capTtl(ttlSeconds, p.maxTtl), cas),
+    );
+  }
+
+  deleteIfCas(key: string, cas: CasToken, options?: StoreCallOptions): Promise<CasDeleteOutcome> {
+    return this.#call('delete', key, options, (p) => p.node.deleteIfCas(key, cas));
   }
 
   async close(): Promise<void> {
