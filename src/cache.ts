@@ -13,8 +13,8 @@ import {
   emptyStats,
   warnCallbackFailure,
 } from './events.js';
-import { hardPurge, softPurge } from './invalidation/purge.js';
 import { LoadGuard } from './invalidation/load-guard.js';
+import { hardPurge, softPurge } from './invalidation/purge.js';
 import { stampOf, type TagState } from './invalidation/tag-state.js';
 import { TagVersions } from './invalidation/tag-versions.js';
 import { toStoreKey } from './keys.js';
@@ -22,9 +22,9 @@ import type { Loader } from './loader-context.js';
 import { SafeLock } from './lock/safe-lock.js';
 import {
   type CacheOptions,
+  checkTags,
   type ResolvedCacheOptions,
   type ResolvedPolicy,
-  checkTags,
   resolveCacheOptions,
   resolveSetOptions,
   resolveWrapOptions,
@@ -337,7 +337,8 @@ export class Cache {
     // Forgotten first: whatever this write does, this process no longer serves the value it replaces.
     this.#memory?.forget(key);
     const stored = (await this.#entries.write(k, bytes, policy)) === 'stored';
-    if (stored && stamps.length === 0) this.#memory?.remember(k, { value, freshUntil, costMs: 0 }, bytes.length);
+    if (stored && stamps.length === 0)
+      this.#memory?.remember(k, { value, freshUntil, costMs: 0 }, bytes.length);
     return stored;
   }
 

@@ -47,15 +47,26 @@ export interface Envelope {
   tags?: readonly TagStamp[];
 }
 
-/** Encodes an envelope. Serializer errors propagate to the caller. */
-export function encodeEnvelope(envelope: Envelope, serializer: Serializer): Buffer {
+/**
+ * Encodes an envelope. Serializer errors propagate to the caller. `body`: the value already serialized
+ * (`serializeValue`), so a caller can surface a serializer error before it awaits anything.
+ */
+export function encodeEnvelope(
+  envelope: Envelope,
+  serializer: Serializer,
+  body = serializeValue(envelope.value, serializer),
+): Buffer {
   const undefinedValue = envelope.value === undefined;
-  const body = undefinedValue ? Buffer.alloc(0) : serializer.serialize(envelope.value);
   const flags =
     (undefinedValue ? FLAG_UNDEFINED : 0) |
     (envelope.noStale ? FLAG_NO_STALE : 0) |
     (envelope.invalidated ? FLAG_INVALIDATED : 0);
   return withHeader(flags, envelope.freshUntil, envelope.costMs, envelope.tags, body);
+}
+
+/** The bytes of a value as an envelope carries them (none for `undefined`, which a flag marks). */
+export function serializeValue(value: unknown, serializer: Serializer): Buffer {
+  return value === undefined ? Buffer.alloc(0) : serializer.serialize(value);
 }
 
 /**
@@ -105,7 +116,10 @@ export function invalidatedCopy(bytes: Buffer, nowMs: number): Buffer | null {
   const flags = bytes[2] ?? 0;
   if (flags & FLAG_TOMBSTONE) return null;
   // Version 1 has no stamps section: an empty one goes in front of the value.
-  const out = version === PLAIN_VERSION ? Buffer.concat([bytes.subarray(0, HEADER_BYTES), u16(0), bytes.subarray(HEADER_BYTES)]) : Buffer.from(bytes);
+  const out =
+    version === PLAIN_VERSION
+      ? Buffer.concat([bytes.subarray(0, HEADER_BYTES), u16(0), bytes.subarray(HEADER_BYTES)])
+      : Buffer.from(bytes);
   out[1] = STAMPED_VERSION;
   out[2] = flags | FLAG_INVALIDATED;
   out.writeDoubleLE(Math.min(bytes.readDoubleLE(3), nowMs), 3);

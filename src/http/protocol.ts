@@ -18,11 +18,11 @@
  *          ─ "not cacheable" marker, failed render ──────────────▶ BYPASS (render yourself, not shared)
  */
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import { InvalidOptionError } from '../errors.js';
 import { warnCallbackFailure } from '../events.js';
 import type { AnswerSource, Cache, LoaderContext } from '../index.js';
 import { type Dispatch, renderInBackground } from './background-render.js';
 import { type Captured, captureResponse } from './capture.js';
-import { InvalidOptionError } from '../errors.js';
 import { RenderFailedError } from './errors.js';
 import { type ResponseCacheOptions, resolveResponseCacheOptions } from './options.js';
 import { pageKey, takePageTags } from './page-tags.js';
@@ -100,7 +100,9 @@ export function createResponseCache<Req extends IncomingMessage>(
     const upstream = { ...res.getHeaders() };
     stripConditionals(req.headers);
     const judge = (sent: Head, behind: Head) => judgeHead(sent, behind, upstream, o);
-    const captured = captureResponse(res, judge, o.maxBodyBytes, (sent) => takePageTags(req as Req, sent, o.tags));
+    const captured = captureResponse(res, judge, o.maxBodyBytes, (sent) =>
+      takePageTags(req as Req, sent, o.tags),
+    );
     // A client that left while this request waited for its turn (the lock, the safe-mode cap): the
     // capture says 'aborted' and its joiners try again; rendering would only load the database.
     if (!res.destroyed) next();

@@ -9,7 +9,9 @@ import { judgeStamp } from './tag-state.js';
 import type { TagStates } from './tag-versions.js';
 
 /** Whether `entry` needs its tags' states to be judged. */
-export function needsTagStates(entry: Envelope | null): entry is Envelope & { tags: NonNullable<Envelope['tags']> } {
+export function needsTagStates(
+  entry: Envelope | null,
+): entry is Envelope & { tags: NonNullable<Envelope['tags']> } {
   return entry?.tags !== undefined;
 }
 

@@ -3,7 +3,14 @@
  * invalidation makes of an entry (soft-purged, tags moved: see invalidation/freshness.ts). Store failures
  * surface as StoreError to the policy, which decides what a failure means.
  */
-import { decodeEnvelope, type Envelope, encodeEnvelope, isTombstone, type TagStamp } from '../envelope.js';
+import {
+  decodeEnvelope,
+  type Envelope,
+  encodeEnvelope,
+  isTombstone,
+  serializeValue,
+  type TagStamp,
+} from '../envelope.js';
 import { SerializationError, ValueTooLargeError } from '../errors.js';
 import type { CacheEventEmitter, CacheStats } from '../events.js';
 import { judgeEntry, needsTagStates } from '../invalidation/freshness.js';
@@ -91,7 +98,11 @@ export class Entries {
    * in the read's continuation); with tags, waits for `pending` (the call's tags) and reads any other tag
    * the entry carries (a second round trip: the call did not name it).
    */
-  judge(k: EntryKey, found: Envelope | null, pending: PendingTagStates): Envelope | null | Promise<Envelope | null> {
+  judge(
+    k: EntryKey,
+    found: Envelope | null,
+    pending: PendingTagStates,
+  ): Envelope | null | Promise<Envelope | null> {
     if (found === null) return null;
     if (!needsTagStates(found)) return found.invalidated ? judgeEntry(found, undefined, Date.now()) : found;
     const missing = found.tags.map((s) => s.tag).filter((tag) => !k.tags?.includes(tag));
@@ -104,7 +115,7 @@ export class Entries {
    * Serializes a fresh entry; throws SerializationError, so a value that cannot be cached is reported clearly.
    * `noStale`: the entry is never served stale (see `LoaderContext.noStale()`). `freshUntil`: given by a
    * caller that reports it (the read-through tells its callers how fresh what it stored is). `tags`: the
-   * entry's tag stamps.
+   * entry's tag stamps. `body`: the value as `serialize()` gave it.
    */
   encode(
     k: EntryKey,
@@ -114,12 +125,22 @@ export class Entries {
     noStale = false,
     freshUntil = Date.now() + policy.ttl * 1000,
     tags: readonly TagStamp[] = [],
+    body: Buffer = this.serialize(k, value),
   ): Buffer {
+    const envelope: Envelope = { value, freshUntil, costMs };
+    if (noStale) envelope.noStale = true;
+    if (tags.length > 0) envelope.tags = tags;
     try {
-      const envelope: Envelope = { value, freshUntil, costMs };
-      if (noStale) envelope.noStale = true;
-      if (tags.length > 0) envelope.tags = tags;
-      return encodeEnvelope(envelope, this.serializer);
+      return encodeEnvelope(envelope, this.serializer, body);
+    } catch (error) {
+      throw new SerializationError(k.key, error);
+    }
+  }
+
+  /** The value's bytes; throws SerializationError (at once: before a load awaits its tags' versions). */
+  serialize(k: EntryKey, value: unknown): Buffer {
+    try {
+      return serializeValue(value, this.serializer);
     } catch (error) {
       throw new SerializationError(k.key, error);
     }
@@ -130,7 +151,12 @@ export class Entries {
    * size limit is skipped with an event. Resolves what happened; rejects only with StoreError. With a
    * `ticket` (a load's start), stores only if no invalidation landed since (see load-guard.ts).
    */
-  async write(k: EntryKey, bytes: Buffer, policy: ResolvedPolicy, ticket?: LoadTicket): Promise<WriteOutcome> {
+  async write(
+    k: EntryKey,
+    bytes: Buffer,
+    policy: ResolvedPolicy,
+    ticket?: LoadTicket,
+  ): Promise<WriteOutcome> {
     if (bytes.length > this.maxValueBytes) {
       this.#tooLarge(k, bytes.length);
       return 'too-large';

@@ -21,12 +21,12 @@ import { LRUCache } from 'lru-cache';
 import type { Envelope, TagStamp } from '../envelope.js';
 import { CacheClosedError, StoreError, WaitTimeoutError } from '../errors.js';
 import type { CacheEventEmitter, CacheStats, HitTier } from '../events.js';
+import type { LoadTicket } from '../invalidation/load-guard.js';
 import { type Loader, LoaderDirectives } from '../loader-context.js';
 import type { HeldLock, SafeLock } from '../lock/safe-lock.js';
 import type { ResolvedPolicy } from '../options.js';
 import { type AnswerSource, NO_STALE_WINDOW } from './answer.js';
 import { CostMemory } from './cost-memory.js';
-import type { LoadTicket } from '../invalidation/load-guard.js';
 import type { Entries, EntryKey, PendingTagStates, WriteOutcome } from './entries.js';
 import { LoadLink, recursionOn } from './load-chain.js';
 import type { MemoryTier } from './memory-tier.js';
@@ -435,7 +435,7 @@ export class ReadThrough {
   }
 
   /** A loaded value as it is stored: the policy the loader's directives make, its freshness and its bytes. */
-  #encodeLoaded<T>(req: ReadRequest<T>, loaded: Loaded<T>, stamps: readonly TagStamp[]) {
+  #encodeLoaded<T>(req: ReadRequest<T>, loaded: Loaded<T>, stamps: readonly TagStamp[], body: Buffer) {
     const policy = storedPolicy(req.policy, loaded);
     const freshUntil = Date.now() + policy.ttl * 1000;
     const bytes = this.#deps.entries.encode(
@@ -446,6 +446,7 @@ export class ReadThrough {
       loaded.noStale,
       freshUntil,
       stamps,
+      body,
     );
     return { policy, freshUntil, bytes };
   }
@@ -461,11 +462,23 @@ export class ReadThrough {
 
   /**
    * Stores a loaded value unless an invalidation landed since `ticket` (then reported as superseded).
-   * Resolves the outcome and the stored freshness; rejects with StoreError.
+   * Throws SerializationError at once (before awaiting anything); then resolves the outcome and the
+   * stored freshness, or rejects with StoreError.
    */
-  async #storeLoaded<T>(
+  #storeLoaded<T>(
     req: ReadRequest<T>,
     loaded: Loaded<T>,
+    ticket: LoadTicket,
+    background: boolean,
+  ): Promise<{ outcome: WriteOutcome; freshUntil: number }> {
+    const body = this.#deps.entries.serialize(req, loaded.value);
+    return this.#storeSerialized(req, loaded, body, ticket, background);
+  }
+
+  async #storeSerialized<T>(
+    req: ReadRequest<T>,
+    loaded: Loaded<T>,
+    body: Buffer,
     ticket: LoadTicket,
     background: boolean,
   ): Promise<{ outcome: WriteOutcome; freshUntil: number }> {
@@ -474,7 +487,7 @@ export class ReadThrough {
     const stamps = tags.length > 0 ? await entries.stamps(ticket, tags) : [];
     let outcome: WriteOutcome = 'tags-moved';
     if (stamps !== null) {
-      const { policy, freshUntil, bytes } = this.#encodeLoaded(req, loaded, stamps);
+      const { policy, freshUntil, bytes } = this.#encodeLoaded(req, loaded, stamps, body);
       outcome = await entries.write(req, bytes, policy, ticket);
       if (outcome === 'stored') {
         this.#remember(req, loaded, freshUntil, bytes.length, tags.length > 0);
@@ -617,7 +630,13 @@ export class ReadThrough {
   }
 
   /** Keeps a value this process just stored in the memory tier, when it is on (never a tagged one). */
-  #remember(req: EntryKey, loaded: Loaded<unknown>, freshUntil: number, bytes: number, tagged: boolean): void {
+  #remember(
+    req: EntryKey,
+    loaded: Loaded<unknown>,
+    freshUntil: number,
+    bytes: number,
+    tagged: boolean,
+  ): void {
     if (tagged) return; // its tags are judged in memcached on every read
     const { value, costMs, noStale } = loaded;
     const entry: Envelope = noStale ? { value, freshUntil, costMs, noStale } : { value, freshUntil, costMs };
