@@ -4,6 +4,13 @@
  * tags are issued in the same tick (one write per node with the transports' corking and pipelining).
  * Invalidating a tag costs two calls per tag, whatever the number of entries carrying it: the entries are
  * judged when read, against the version they were stamped with.
+ *
+ * Hits share their tag reads within one turn of the event loop (a memcached answer's callbacks and what
+ * they start, until the next tick), which is what keeps a tagged hit close to an untagged one. Sound for
+ * a store on the network: an invalidation's completion reaches this process only as an I/O callback, i.e.
+ * at the start of a turn, before any read shared in that turn was issued, so every shared read left after
+ * any invalidation a caller of that turn could know of. A store answering within the turn (MemoryStore,
+ * no `nodePool`) does not share.
  */
 import { tagEpochKeyOf, tagKeyOf } from '../keys.js';
 import type { Store } from '../store/store.js';
@@ -19,16 +26,35 @@ export type TagStates = ReadonlyMap<string, TagState | null>;
 export class TagVersions {
   readonly #store: Store;
   readonly #namespace: string;
+  /** Tag reads issued in this turn of the event loop, by tag; undefined when the store answers within a turn. */
+  readonly #thisTurn: Map<string, Promise<TagState | null>> | undefined;
 
   constructor(store: Store, namespace: string) {
     this.#store = store;
     this.#namespace = namespace;
+    this.#thisTurn = store.nodePool ? new Map() : undefined;
   }
 
   /** The state of each tag (null: none stored), read in one tick. Rejects with the first StoreError. */
   async read(tags: readonly string[]): Promise<TagStates> {
-    const bytes = await Promise.all(tags.map((tag) => this.#store.get(this.#key(tag))));
-    return new Map(tags.map((tag, i) => [tag, decodeTagState(bytes[i] ?? null)]));
+    if (tags.length === 1) {
+      const tag = tags[0] as string;
+      return new Map([[tag, await this.#readShared(tag)]]);
+    }
+    const states = await Promise.all(tags.map((tag) => this.#readShared(tag)));
+    return new Map(tags.map((tag, i) => [tag, states[i] ?? null]));
+  }
+
+  /** A tag's state, sharing a read of it issued earlier in this turn (see the header). */
+  #readShared(tag: string): Promise<TagState | null> {
+    const shared = this.#thisTurn;
+    if (shared === undefined) return this.#store.get(this.#key(tag)).then(decodeTagState);
+    let pending = shared.get(tag);
+    if (pending !== undefined) return pending;
+    if (shared.size === 0) process.nextTick(() => shared.clear());
+    pending = this.#store.get(this.#key(tag)).then(decodeTagState);
+    shared.set(tag, pending);
+    return pending;
   }
 
   /**
@@ -36,7 +62,9 @@ export class TagVersions {
    * read back), so a load can stamp its entry with versions that an invalidation will change.
    */
   async ensure(tags: readonly string[]): Promise<Map<string, TagState>> {
-    const found = await this.read(tags);
+    // Its own reads: a load must see the versions as they are after it began, never a shared earlier read.
+    const bytes = await Promise.all(tags.map((tag) => this.#store.get(this.#key(tag))));
+    const found = new Map(tags.map((tag, i) => [tag, decodeTagState(bytes[i] ?? null)]));
     const ensured = new Map<string, TagState>();
     await Promise.all(
       tags.map(async (tag) => {

@@ -105,8 +105,11 @@ export class Entries {
   ): Envelope | null | Promise<Envelope | null> {
     if (found === null) return null;
     if (!needsTagStates(found)) return found.invalidated ? judgeEntry(found, undefined, Date.now()) : found;
-    const missing = found.tags.map((s) => s.tag).filter((tag) => !k.tags?.includes(tag));
-    return Promise.all([pending, missing.length > 0 ? this.tagVersions.read(missing) : undefined]).then(
+    const missing = unnamedTags(found.tags, k.tags);
+    // The usual hit: the call named every tag of its entry, read in the entry's tick.
+    if (missing === undefined && pending !== undefined)
+      return pending.then((named) => judgeEntry(found, named, Date.now()));
+    return Promise.all([pending, missing ? this.tagVersions.read(missing) : undefined]).then(
       ([named, others]) => judgeEntry(found, mergeStates(named, others), Date.now()),
     );
   }
@@ -179,6 +182,20 @@ export class Entries {
     this.stats.tooLarge++;
     this.events.emit('value:too-large', { key: k.key, bytes, limit: this.maxValueBytes });
   }
+}
+
+/** The entry's tags the call did not name (undefined: none), without allocating for the usual case. */
+function unnamedTags(
+  stamps: readonly TagStamp[],
+  named: readonly string[] | undefined,
+): string[] | undefined {
+  let missing: string[] | undefined;
+  for (const { tag } of stamps) {
+    if (named?.includes(tag)) continue;
+    missing ??= [];
+    missing.push(tag);
+  }
+  return missing;
 }
 
 function mergeStates(a: TagStates | undefined, b: TagStates | undefined): TagStates {
