@@ -67,7 +67,7 @@ export class ReadThrough {
   readonly #deps: ReadThroughDeps;
   /** Background refreshes in flight, by store key: at most one per key in this process. */
   readonly #refreshing = new Map<string, Promise<void>>();
-  /** Writes left running after the caller was served (degraded mode). */
+  /** Loads left running after their callers got a stale value (`loadTimeoutMs`). */
   readonly #pendingWrites = new Set<Promise<unknown>>();
   /** Last known load cost per key: what a lock holder publishes when the expired entry is gone. */
   readonly #costs = new CostMemory();
@@ -400,13 +400,16 @@ export class ReadThrough {
     return this.#load(req, stale);
   }
 
-  /** Loads and stores, answering with the stale value if the load outlives `loadTimeoutMs`. */
-  #load<T>(req: ReadRequest<T>, stale: Envelope | null, deferWrite = false): Promise<T> {
+  /**
+   * Loads and stores (unless `store` is false), answering with the stale value if the load outlives
+   * `loadTimeoutMs`.
+   */
+  #load<T>(req: ReadRequest<T>, stale: Envelope | null, store = true): Promise<T> {
     // Checked where a miss starts a load (or takes the lock), never on a hit: a background refresh has
     // no flight to join, so its loader asking for its own key would otherwise wait for itself.
     const recursion = recursionOn(req);
     if (recursion) return Promise.reject(recursion);
-    return this.#answerWithin(req, this.#loadAndStore(req, stale, deferWrite), stale);
+    return this.#answerWithin(req, this.#loadAndStore(req, stale, store), stale);
   }
 
   /**
@@ -501,20 +504,18 @@ export class ReadThrough {
     return { outcome, freshUntil: Number.NaN };
   }
 
-  /** Runs the loader and stores its value. Store failures are reported, never thrown. */
-  async #loadAndStore<T>(req: ReadRequest<T>, stale: Envelope | null, deferWrite = false): Promise<T> {
+  /** Runs the loader and stores its value (unless `store` is false). Store failures are reported, never thrown. */
+  async #loadAndStore<T>(req: ReadRequest<T>, stale: Envelope | null, store = true): Promise<T> {
     // Before the loader reads anything: what it reads is then no older than what we note.
-    const ticket = await this.#observe(req);
+    const ticket = store ? await this.#observe(req) : null;
     const loaded = await this.#runLoader(req, stale, false);
     if (!loaded.store || ticket === null) return loaded.value;
-    const write = this.#storeLoaded(req, loaded, ticket, false).then(
+    await this.#storeLoaded(req, loaded, ticket, false).then(
       ({ outcome, freshUntil }) => {
         if (outcome === 'stored') req.freshUntil = freshUntil;
       },
       (error: unknown) => this.#storeError(req.key, 'set', error),
     );
-    if (deferWrite) this.#track(write);
-    else await write;
     return loaded.value;
   }
 
@@ -581,8 +582,8 @@ export class ReadThrough {
   /**
    * memcached failed. If that failure just marked the node down (failover now sends the key elsewhere)
    * or a read met a stale connection, start over, at most twice (a reset, then a refusal), still within
-   * the wait budget of the first attempt. Otherwise load directly (still coalesced in-process) and store
-   * without waiting.
+   * the wait budget of the first attempt. Otherwise load directly (still coalesced in-process), without
+   * storing.
    */
   #recover<T>(
     req: ReadRequest<T>,
@@ -595,7 +596,9 @@ export class ReadThrough {
     this.#storeError(req.key, error.operation, error);
     if (retries < MAX_RETRIES && this.#deps.shouldRetry?.(error))
       return this.fetch(req, retries + 1, waitStarted);
-    return this.#load(req, stale, true);
+    // Without storing: noting the key's state first would cost the caller another failed call, and a
+    // blind write could undo an invalidation (load-guard.ts).
+    return this.#load(req, stale, false);
   }
 
   /** Exactly one refresh cluster-wide: only the winner of the lock refreshes; losers do nothing. */
