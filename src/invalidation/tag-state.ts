@@ -27,6 +27,9 @@ export type StampVerdict =
 
 const PREFIX = 'sgt1 ';
 const STATE = /^sgt1 ([\w-]{1,64}) ([\w-]{1,64}) (\d{1,16})$/;
+/** States decoded lately, by their stored text: a tag's state changes rarely and is read on every hit. */
+const decoded = new Map<string, TagState>();
+const DECODED_MAX = 1024;
 
 /** A random version: 64 bits, so two invalidations never pick the same one. */
 export function newVersion(): string {
@@ -46,9 +49,15 @@ export function encodeTagState(state: TagState): Buffer {
 /** The state stored under a tag key; null for bytes that are not one (read as a tag without state). */
 export function decodeTagState(bytes: Buffer | null): TagState | null {
   if (bytes === null) return null;
-  const match = STATE.exec(bytes.toString('latin1'));
+  const text = bytes.toString('latin1');
+  const known = decoded.get(text);
+  if (known !== undefined) return known;
+  const match = STATE.exec(text);
   if (!match) return null;
-  return { current: match[1] as string, epoch: match[2] as string, atMs: Number(match[3]) };
+  const state = { current: match[1] as string, epoch: match[2] as string, atMs: Number(match[3]) };
+  if (decoded.size >= DECODED_MAX) decoded.clear();
+  decoded.set(text, state);
+  return state;
 }
 
 /** What an entry stores for a tag: the versions it had when the entry's load started. */
@@ -59,9 +68,16 @@ export function stampOf(state: TagState): string {
 /** Judges an entry's stamp of a tag against the tag's state now (null: the tag has no state). */
 export function judgeStamp(stamp: string, state: TagState | null, nowMs: number): StampVerdict {
   if (state === null) return { kind: 'stale', sinceMs: nowMs };
-  const space = stamp.indexOf(' ');
-  if (stamp.slice(0, space) === state.current && stamp.slice(space + 1) === state.epoch)
-    return { kind: 'fresh' };
-  if (stamp.slice(space + 1) === state.epoch) return { kind: 'stale', sinceMs: state.atMs };
+  // The usual case, without allocating: the stamp is exactly `<current> <epoch>`.
+  const space = state.current.length;
+  const exact =
+    stamp.length === space + 1 + state.epoch.length &&
+    stamp.charCodeAt(space) === 32 &&
+    stamp.startsWith(state.current) &&
+    stamp.endsWith(state.epoch);
+  if (exact) return FRESH;
+  if (stamp.slice(stamp.indexOf(' ') + 1) === state.epoch) return { kind: 'stale', sinceMs: state.atMs };
   return { kind: 'gone' };
 }
+
+const FRESH: StampVerdict = Object.freeze({ kind: 'fresh' });
