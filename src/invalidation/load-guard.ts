@@ -33,6 +33,8 @@ export interface LoadTicket {
   states: ReadonlyMap<string, TagState>;
   /** The namespace's tag epoch at the start. */
   epoch: string | null;
+  /** The item's bytes at the start (null: absent): the re-read under the lock decides on them. */
+  bytes: Buffer | null;
 }
 
 /** Why a load's value was not stored: an invalidation landed while it ran. */
@@ -71,10 +73,12 @@ export class LoadGuard {
       tags.length > 0 ? this.#tags.ensure(tags) : new Map<string, TagState>(),
       this.#tags.readEpoch(),
     ]);
+    const cas = item?.cas ?? null;
+    const bytes = item?.value ?? null;
     const carried = item ? stampedTags(item.value).filter((tag) => !states.has(tag)) : [];
-    if (carried.length === 0) return { cas: item?.cas ?? null, startedAt, states, epoch };
+    if (carried.length === 0) return { cas, startedAt, states, epoch, bytes };
     const more = await this.#tags.ensure(carried);
-    return { cas: item?.cas ?? null, startedAt, states: new Map([...states, ...more]), epoch };
+    return { cas, startedAt, states: new Map([...states, ...more]), epoch, bytes };
   }
 
   /**

@@ -77,6 +77,17 @@ export class Entries {
     return this.guard.observe(k.storeKey, k.tags ?? []);
   }
 
+  /**
+   * What a load notes before its loader runs, and the entry as `read()` judges it, from the same reads
+   * (the re-read under the lock: one round trip for both). Rejects with StoreError.
+   */
+  async observeEntry(k: EntryKey): Promise<{ entry: Envelope | null; ticket: LoadTicket }> {
+    const ticket = await this.guard.observe(k.storeKey, k.tags ?? []);
+    const found = this.decode(k, ticket.bytes);
+    // The ticket holds the state of every tag the entry carries (the call's and the entry's own).
+    return { entry: found && judgeEntry(found, ticket.states, Date.now()), ticket };
+  }
+
   /** The stamps of the entry a load stores: null when tags it named late may have moved during it. */
   stamps(ticket: LoadTicket, tags: readonly string[]): Promise<TagStamp[] | null> {
     return this.guard.stamps(ticket, tags);

@@ -312,13 +312,21 @@ export class ReadThrough {
     const estimateMs = seen && seen.costMs > 0 ? seen.costMs : this.#costs.get(req.storeKey);
 
     for (;;) {
+      // The re-read under the lock (#underLock) is issued right behind the add, so both travel in one
+      // batch (one round trip) and memcached, which answers a connection's requests in order, reads after
+      // it has added. A loser drops what it read: its wait reads on its own schedule.
+      const acquiring = lock.tryAcquire(req.storeKey, estimateMs);
+      const reread: Promise<Reread> = this.#deps.entries.observeEntry(req).then(
+        ({ entry, ticket }) => ({ entry, ticket, error: undefined }),
+        (error: unknown) => ({ entry: null, ticket: null, error }),
+      );
       let held: HeldLock | null;
       try {
-        held = await lock.tryAcquire(req.storeKey, estimateMs);
+        held = await acquiring;
       } catch (error) {
         return this.#recover(req, error, stale, retries, started);
       }
-      if (held) return this.#loadHoldingLock(req, held, stale, accept);
+      if (held) return this.#loadHoldingLock(req, held, reread, stale, accept);
 
       stats.locksBusy++;
       events.emit('lock:busy', { key: req.key });
@@ -359,15 +367,17 @@ export class ReadThrough {
   #loadHoldingLock<T>(
     req: ReadRequest<T>,
     held: HeldLock,
+    reread: Promise<Reread>,
     stale: Envelope | null,
     accept: (e: Envelope) => boolean,
   ): Promise<T> {
-    return this.#answerWithin(req, this.#underLock(req, held, stale, accept), stale);
+    return this.#answerWithin(req, this.#underLock(req, held, reread, stale, accept), stale);
   }
 
   async #underLock<T>(
     req: ReadRequest<T>,
     held: HeldLock,
+    reread: Promise<Reread>,
     stale: Envelope | null,
     accept: (e: Envelope) => boolean,
   ): Promise<T> {
@@ -377,15 +387,16 @@ export class ReadThrough {
     try {
       // Read again under the lock: the previous holder may have stored the value and released the lock
       // between our first read and our add. Without this read we would load a value that is already there.
-      const again = await this.#deps.entries.read(req).catch((error: unknown) => {
-        if (error instanceof StoreError) this.#storeError(req.key, error.operation, error);
-        return null; // memcached failed: load, as without the cache
-      });
+      const { entry: again, ticket, error } = await reread;
+      // memcached failed: load, as without the cache (and without storing: the key's state is unknown)
+      if (error instanceof StoreError) this.#storeError(req.key, error.operation, error);
       if (again && accept(again) && Date.now() < again.freshUntil) return waited(req, again);
       held.startHeartbeat(() => events.emit('lock:extended', { key: req.key }));
-      return await this.#loadAndStore(req, stale);
+      // The re-read noted the key's state after the lock was ours, before the loader runs.
+      return await this.#loadAndStore(req, stale, ticket !== null, held, ticket ?? undefined);
     } finally {
       // Released before the caller resumes, so the next miss anywhere does not wait for the lock TTL.
+      // After a load that stored, this is the release already sent with the write.
       const wasHeld = await held.release();
       events.emit('lock:released', { key: req.key, held: wasHeld });
     }
@@ -473,17 +484,20 @@ export class ReadThrough {
     loaded: Loaded<T>,
     ticket: LoadTicket,
     background: boolean,
+    held?: HeldLock,
   ): Promise<{ outcome: WriteOutcome; freshUntil: number }> {
     const body = this.#deps.entries.serialize(req, loaded.value);
-    return this.#storeSerialized(req, loaded, body, ticket, background);
+    return this.#storeSerialized(req, loaded, body, ticket, background, held);
   }
 
+  /** `held`: released right behind the write, in its batch (see #loadAndStore). */
   async #storeSerialized<T>(
     req: ReadRequest<T>,
     loaded: Loaded<T>,
     body: Buffer,
     ticket: LoadTicket,
     background: boolean,
+    held: HeldLock | undefined,
   ): Promise<{ outcome: WriteOutcome; freshUntil: number }> {
     const { entries, stats, events } = this.#deps;
     const tags = [...new Set([...(req.tags ?? []), ...loaded.tags])];
@@ -491,7 +505,9 @@ export class ReadThrough {
     let outcome: WriteOutcome = 'tags-moved';
     if (stamps !== null) {
       const { policy, freshUntil, bytes } = this.#encodeLoaded(req, loaded, stamps, body);
-      outcome = await entries.write(req, bytes, policy, ticket);
+      const writing = entries.write(req, bytes, policy, ticket);
+      void held?.release(); // awaited (never rejects) by the holder's finally
+      outcome = await writing;
       if (outcome === 'stored') {
         this.#remember(req, loaded, freshUntil, bytes.length, tags.length > 0);
         return { outcome, freshUntil };
@@ -504,13 +520,23 @@ export class ReadThrough {
     return { outcome, freshUntil: Number.NaN };
   }
 
-  /** Runs the loader and stores its value (unless `store` is false). Store failures are reported, never thrown. */
-  async #loadAndStore<T>(req: ReadRequest<T>, stale: Envelope | null, store = true): Promise<T> {
+  /**
+   * Runs the loader and stores its value (unless `store` is false). Store failures are reported, never
+   * thrown. A `held` lock is released right behind the write, in the same batch: memcached stores the
+   * value before it deletes the lock, so a waiter that sees the lock gone finds the value.
+   */
+  async #loadAndStore<T>(
+    req: ReadRequest<T>,
+    stale: Envelope | null,
+    store = true,
+    held?: HeldLock,
+    noted?: LoadTicket,
+  ): Promise<T> {
     // Before the loader reads anything: what it reads is then no older than what we note.
-    const ticket = store ? await this.#observe(req) : null;
+    const ticket = store ? (noted ?? (await this.#observe(req))) : null;
     const loaded = await this.#runLoader(req, stale, false);
     if (!loaded.store || ticket === null) return loaded.value;
-    await this.#storeLoaded(req, loaded, ticket, false).then(
+    await this.#storeLoaded(req, loaded, ticket, false, held).then(
       ({ outcome, freshUntil }) => {
         if (outcome === 'stored') req.freshUntil = freshUntil;
       },
@@ -617,14 +643,13 @@ export class ReadThrough {
     const held = await this.#deps.lock.tryAcquire(req.storeKey, seen.costMs > 0 ? seen.costMs : null);
     if (!held) return;
     try {
-      const again = await this.#deps.entries.read(req);
+      const { entry: again, ticket } = await this.#deps.entries.observeEntry(req);
       // Someone refreshed it meanwhile (a fresh, newer entry; an invalidated one is never fresh).
       if (again && Date.now() < again.freshUntil && again.freshUntil > seen.freshUntil) return;
       held.startHeartbeat();
-      const ticket = await this.#deps.entries.observe(req);
       const loaded = await this.#runLoader(req, null, true);
       if (!loaded.store) return;
-      await this.#storeLoaded(req, loaded, ticket, true);
+      await this.#storeLoaded(req, loaded, ticket, true, held);
       this.#deps.stats.backgroundRefreshes++;
       this.#deps.events.emit('refresh:done', { key: req.key, durationMs: loaded.costMs });
     } finally {
@@ -667,6 +692,14 @@ interface ForcedRefresh {
 
 /** Keys whose last loader `cache.refresh(key)` remembers (loads only: hits record nothing). */
 const RECENT_LOADS = 1000;
+
+/** The re-read issued with the lock's add: what it found, or the error it met (never a rejection). */
+interface Reread {
+  entry: Envelope | null;
+  /** What the load notes of the key (load-guard.ts); null when the re-read failed. */
+  ticket: LoadTicket | null;
+  error: unknown;
+}
 
 /** Fresh starts of one read-through after store failures (see #recover). */
 const MAX_RETRIES = 2;
