@@ -31,8 +31,8 @@ export interface LoadTicket {
   startedAt: number;
   /** The states of the tags known at the start. */
   states: ReadonlyMap<string, TagState>;
-  /** The namespace's tag epoch at the start. */
-  epoch: string | null;
+  /** The namespace's tag epoch at the start; undefined when it could not be read (tags cannot be stamped). */
+  epoch: string | null | undefined;
   /** The item's bytes at the start (null: absent): the re-read under the lock decides on them. */
   bytes: Buffer | null;
 }
@@ -82,6 +82,15 @@ export class LoadGuard {
   }
 
   /**
+   * What a load notes when memcached just failed and asking again would cost its caller another failed
+   * call: nothing read, so it can only `add` (never over anything present, a marker included) within
+   * `markerTtl`, and cannot stamp tags.
+   */
+  unread(): LoadTicket {
+    return { cas: null, startedAt: performance.now(), states: new Map(), epoch: undefined, bytes: null };
+  }
+
+  /**
    * The stamps of `tags` for the entry: the states seen at the start, and for tags named later their
    * states now, or null when any tag was invalidated during the load (the late ones' could have been).
    */
@@ -89,6 +98,7 @@ export class LoadGuard {
     const late = tags.filter((tag) => !ticket.states.has(tag));
     let states = ticket.states;
     if (late.length > 0) {
+      if (ticket.epoch === undefined) return null;
       const [lateStates, epoch] = await Promise.all([this.#tags.ensure(late), this.#tags.readEpoch()]);
       if (epoch !== ticket.epoch) return null;
       states = new Map([...ticket.states, ...lateStates]);

@@ -88,6 +88,11 @@ export class Entries {
     return { entry: found && judgeEntry(found, ticket.states, Date.now()), ticket };
   }
 
+  /** A load's note when memcached just failed: it may only `add` (see `LoadGuard.unread`). */
+  unread(): LoadTicket {
+    return this.guard.unread();
+  }
+
   /** The stamps of the entry a load stores: null when tags it named late may have moved during it. */
   stamps(ticket: LoadTicket, tags: readonly string[]): Promise<TagStamp[] | null> {
     return this.guard.stamps(ticket, tags);

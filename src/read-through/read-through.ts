@@ -67,7 +67,7 @@ export class ReadThrough {
   readonly #deps: ReadThroughDeps;
   /** Background refreshes in flight, by store key: at most one per key in this process. */
   readonly #refreshing = new Map<string, Promise<void>>();
-  /** Loads left running after their callers got a stale value (`loadTimeoutMs`). */
+  /** Writes left running after the caller was served (degraded mode), and loads after `loadTimeoutMs`. */
   readonly #pendingWrites = new Set<Promise<unknown>>();
   /** Last known load cost per key: what a lock holder publishes when the expired entry is gone. */
   readonly #costs = new CostMemory();
@@ -393,7 +393,7 @@ export class ReadThrough {
       if (again && accept(again) && Date.now() < again.freshUntil) return waited(req, again);
       held.startHeartbeat(() => events.emit('lock:extended', { key: req.key }));
       // The re-read noted the key's state after the lock was ours, before the loader runs.
-      return await this.#loadAndStore(req, stale, ticket !== null, held, ticket ?? undefined);
+      return await this.#loadAndStore(req, stale, ticket === null, held, ticket ?? undefined);
     } finally {
       // Released before the caller resumes, so the next miss anywhere does not wait for the lock TTL.
       // After a load that stored, this is the release already sent with the write.
@@ -412,15 +412,15 @@ export class ReadThrough {
   }
 
   /**
-   * Loads and stores (unless `store` is false), answering with the stale value if the load outlives
-   * `loadTimeoutMs`.
+   * Loads and stores, answering with the stale value if the load outlives `loadTimeoutMs`. `degraded`:
+   * memcached just failed; see #loadAndStore.
    */
-  #load<T>(req: ReadRequest<T>, stale: Envelope | null, store = true): Promise<T> {
+  #load<T>(req: ReadRequest<T>, stale: Envelope | null, degraded = false): Promise<T> {
     // Checked where a miss starts a load (or takes the lock), never on a hit: a background refresh has
     // no flight to join, so its loader asking for its own key would otherwise wait for itself.
     const recursion = recursionOn(req);
     if (recursion) return Promise.reject(recursion);
-    return this.#answerWithin(req, this.#loadAndStore(req, stale, store), stale);
+    return this.#answerWithin(req, this.#loadAndStore(req, stale, degraded), stale);
   }
 
   /**
@@ -521,27 +521,31 @@ export class ReadThrough {
   }
 
   /**
-   * Runs the loader and stores its value (unless `store` is false). Store failures are reported, never
-   * thrown. A `held` lock is released right behind the write, in the same batch: memcached stores the
-   * value before it deletes the lock, so a waiter that sees the lock gone finds the value.
+   * Runs the loader and stores its value. Store failures are reported, never thrown. A `held` lock is
+   * released right behind the write, in the same batch: memcached stores the value before it deletes the
+   * lock, so a waiter that sees the lock gone finds the value. `noted`: the key's state, read already.
+   * `degraded`: memcached just failed, so the key is not read first (that would cost the caller another
+   * failed call); the value is stored in the background by `add` only (load-guard.ts, `unread`).
    */
   async #loadAndStore<T>(
     req: ReadRequest<T>,
     stale: Envelope | null,
-    store = true,
+    degraded = false,
     held?: HeldLock,
     noted?: LoadTicket,
   ): Promise<T> {
     // Before the loader reads anything: what it reads is then no older than what we note.
-    const ticket = store ? (noted ?? (await this.#observe(req))) : null;
+    const ticket = degraded ? this.#deps.entries.unread() : (noted ?? (await this.#observe(req)));
     const loaded = await this.#runLoader(req, stale, false);
     if (!loaded.store || ticket === null) return loaded.value;
-    await this.#storeLoaded(req, loaded, ticket, false, held).then(
+    const write = this.#storeLoaded(req, loaded, ticket, false, held).then(
       ({ outcome, freshUntil }) => {
         if (outcome === 'stored') req.freshUntil = freshUntil;
       },
       (error: unknown) => this.#storeError(req.key, 'set', error),
     );
+    if (degraded) this.#track(write);
+    else await write;
     return loaded.value;
   }
 
@@ -608,8 +612,8 @@ export class ReadThrough {
   /**
    * memcached failed. If that failure just marked the node down (failover now sends the key elsewhere)
    * or a read met a stale connection, start over, at most twice (a reset, then a refusal), still within
-   * the wait budget of the first attempt. Otherwise load directly (still coalesced in-process), without
-   * storing.
+   * the wait budget of the first attempt. Otherwise load directly (still coalesced in-process) and store
+   * without waiting, by `add` only (see #loadAndStore).
    */
   #recover<T>(
     req: ReadRequest<T>,
@@ -622,9 +626,7 @@ export class ReadThrough {
     this.#storeError(req.key, error.operation, error);
     if (retries < MAX_RETRIES && this.#deps.shouldRetry?.(error))
       return this.fetch(req, retries + 1, waitStarted);
-    // Without storing: noting the key's state first would cost the caller another failed call, and a
-    // blind write could undo an invalidation (load-guard.ts).
-    return this.#load(req, stale, false);
+    return this.#load(req, stale, true);
   }
 
   /** Exactly one refresh cluster-wide: only the winner of the lock refreshes; losers do nothing. */

@@ -12,6 +12,7 @@ import {
   MemoryStore,
 } from '../../src/index.js';
 import { toStoreKey } from '../../src/keys.js';
+import { ChaosStore } from '../support/chaos-store.js';
 import { deferred, sleep } from '../support/deferred.js';
 
 const make = (store: MemoryStore, options: CacheOptions = {}): Cache =>
@@ -107,6 +108,32 @@ describe('the race of a load in flight with an invalidation', () => {
     });
     expect(superseded).toHaveBeenCalledWith(expect.objectContaining({ reason: 'too-long' }));
     expect(await store.get(toStoreKey('t', 'k'))).toBeNull();
+  });
+});
+
+describe('a load after memcached failed (degraded)', () => {
+  it('stores by add only, in the background: never over a purge marker or a value written meanwhile', async () => {
+    const memory = new MemoryStore();
+    const chaos = new ChaosStore(memory);
+    const [cache, writer] = [make(memory, { safeMode: 'off' }), make(memory)];
+    const degraded = createCache({ store: chaos, namespace: 't', safeMode: 'off' });
+    chaos.inject('fail', 'get');
+    expect(await degraded.wrap('absent', () => 'loaded')).toBe('loaded');
+    chaos.heal();
+    await degraded.close(); // waits for the deferred write
+    expect(await cache.get('absent')).toBe('loaded');
+
+    const db = slowRow('old');
+    const again = createCache({ store: chaos, namespace: 't', safeMode: 'off' });
+    chaos.inject('fail', 'get');
+    const loading = again.wrap('purged', db.loader);
+    await whenCalled(db.started);
+    chaos.heal();
+    await writer.delete('purged');
+    db.release();
+    expect(await loading).toBe('old');
+    await again.close();
+    expect(await cache.get('purged')).toBeUndefined();
   });
 });
 
