@@ -33,6 +33,7 @@ afterAll(async () => {
 
 describe.each(['binary', 'meta'] as const)('invalidation across processes (%s)', (protocol) => {
   async function cluster(count: number, options: object = {}) {
+    // A generous opTimeoutMs: the tests are about the race, and share 2 cores with whatever else runs.
     const db = join(dir, `db-${round++}`);
     writeFileSync(db, 'old');
     const namespace = `inv${round}`;
@@ -41,7 +42,13 @@ describe.each(['binary', 'meta'] as const)('invalidation across processes (%s)',
       env: {
         SERVERS: node.address,
         DB_FILE: db,
-        CACHE_OPTIONS: JSON.stringify({ namespace, protocol, safeMode: 'always', ...options }),
+        CACHE_OPTIONS: JSON.stringify({
+          namespace,
+          protocol,
+          safeMode: 'always',
+          opTimeoutMs: 2000,
+          ...options,
+        }),
       },
     });
     return { group, db, namespace };
