@@ -18,6 +18,7 @@ import { writeResults } from './lib/results.js';
 import { type BenchServers, openServers } from './lib/servers.js';
 import { hitPath } from './scenarios/hit-path.js';
 import { httpHotPath } from './scenarios/http-hot-path.js';
+import { invalidation } from './scenarios/invalidation.js';
 import { nodeDeath } from './scenarios/node-death.js';
 import { scaling } from './scenarios/scaling.js';
 import type { Scenario, ScenarioResult } from './scenarios/scenario.js';
@@ -34,6 +35,7 @@ const SCENARIOS: readonly Scenario[] = [
   warmupRecorder,
   transports,
   httpHotPath,
+  invalidation,
 ];
 
 function selectScenarios(only: readonly string[]): Scenario[] {

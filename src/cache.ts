@@ -14,11 +14,16 @@ import {
   emptyStats,
   warnCallbackFailure,
 } from './events.js';
+import { LoadGuard } from './invalidation/load-guard.js';
+import { hardPurge, softPurge } from './invalidation/purge.js';
+import { stampOf, type TagState } from './invalidation/tag-state.js';
+import { TagVersions } from './invalidation/tag-versions.js';
 import { toStoreKey } from './keys.js';
 import type { Loader } from './loader-context.js';
 import { SafeLock } from './lock/safe-lock.js';
 import {
   type CacheOptions,
+  checkTags,
   type ResolvedCacheOptions,
   type ResolvedPolicy,
   resolveCacheOptions,
@@ -39,17 +44,33 @@ import { MetaStore } from './store/meta/meta-store.js';
 import type { RendezvousPool } from './store/rendezvous-pool.js';
 import type { Store } from './store/store.js';
 
-export interface CachedOptions<A extends unknown[]> extends Omit<WrapOptions, 'replay'> {
+export interface CachedOptions<A extends unknown[]> extends Omit<WrapOptions, 'replay' | 'tags'> {
   /**
    * Builds the key suffix from the arguments; must return a non-empty string. @default a stable encoding
    * of the arguments that refuses what it cannot tell apart (see arguments-key.ts)
    */
   key?: (...args: A) => string;
+  /**
+   * The tags of a call's entry, from its arguments (`(id) => ['product:' + id]`), or the same tags for
+   * every call: see `WrapOptions.tags`. @default none
+   */
+  tags?: readonly string[] | ((...args: A) => readonly string[]);
 }
 
 export interface SetOptions {
   /** Seconds the value is fresh. @default the cache's `ttl` */
   ttl?: number;
+  /** Tags of the stored entry (see `WrapOptions.tags`). @default none */
+  tags?: readonly string[];
+}
+
+/** Options of `invalidateTags()`. */
+export interface InvalidateTagsOptions {
+  /**
+   * Hard: entries carrying the tags are not served at all any more (a miss, as after `delete()`), instead
+   * of stale within their `grace` / `staleIfError` windows while one worker refreshes them. @default false
+   */
+  hard?: boolean;
 }
 
 export class Cache {
@@ -58,6 +79,7 @@ export class Cache {
   readonly #events = new CacheEventEmitter();
   readonly #stats: CacheStats = emptyStats();
   readonly #entries: Entries;
+  readonly #tagVersions: TagVersions;
   readonly #flights = new Singleflight<unknown, ReadRequest<unknown>>();
   readonly #readThrough: ReadThrough;
   readonly #safeMode: SafeModeController;
@@ -80,7 +102,17 @@ export class Cache {
     const safeMode = new SafeModeController(o, nodePool, gutter, this.#events);
     this.#safeMode = safeMode;
     this.#store = safeMode.route(store);
-    this.#entries = new Entries(this.#store, o.serializer, o.maxValueBytes, this.#events, this.#stats);
+    this.#tagVersions = new TagVersions(this.#store, o.namespace);
+    const guard = new LoadGuard(this.#store, this.#tagVersions, o.markerTtl);
+    this.#entries = new Entries(
+      this.#store,
+      o.serializer,
+      o.maxValueBytes,
+      this.#events,
+      this.#stats,
+      this.#tagVersions,
+      guard,
+    );
     const lock = new SafeLock(this.#store, o.lockTtl);
     this.#memory = o.memory ? new MemoryTier(o.memory) : undefined;
     this.#readThrough = new ReadThrough({
@@ -212,6 +244,7 @@ export class Cache {
     const request: ReadRequest<unknown> = {
       key,
       storeKey,
+      tags: policy.tags,
       loader,
       policy,
       source: undefined,
@@ -267,9 +300,10 @@ export class Cache {
     if (typeof options !== 'object' || options === null) {
       throw new InvalidOptionError('cached()', 'an object', options);
     }
-    const { key: keyOf, ...wrapOptions } = options;
+    const { key: keyOf, tags: tagsOf, ...wrapOptions } = options;
     if (keyOf !== undefined && typeof keyOf !== 'function')
       throw new InvalidOptionError('cached().key', 'a function', keyOf);
+    if (tagsOf !== undefined && typeof tagsOf !== 'function') checkTags('cached().tags', tagsOf);
     // cached() describes its calls' replay itself (the function's name and arguments).
     if ('replay' in wrapOptions)
       throw new InvalidOptionError('cached().replay', 'a known option (unknown name)', 'replay');
@@ -287,7 +321,14 @@ export class Cache {
           new InvalidOptionError('cached().key', 'a function returning a non-empty string', suffix),
         );
       const replay: Replay = { kind: 'loader', name, args };
-      return this.wrap(`${name}:${suffix}`, () => fn(...args), { ...wrapOptions, replay });
+      let tags: readonly string[] | undefined;
+      try {
+        tags = typeof tagsOf === 'function' ? tagsOf(...args) : tagsOf;
+      } catch (error) {
+        return Promise.reject(error);
+      }
+      const callOptions = tags === undefined ? { ...wrapOptions, replay } : { ...wrapOptions, replay, tags };
+      return this.wrap(`${name}:${suffix}`, () => fn(...args), callOptions);
     };
   }
 
@@ -310,28 +351,109 @@ export class Cache {
   }
 
   /**
-   * Stores `value` under `key`. Resolves false when it was not stored (too large: see the event);
-   * rejects with SerializationError or StoreError, since the caller asked for this write explicitly.
+   * Stores `value` under `key` (with `tags`, stamped with their versions now). Resolves false when it was
+   * not stored (too large: see the event); rejects with SerializationError or StoreError, since the caller
+   * asked for this write explicitly. A load of the key in flight anywhere will not store over it.
    */
   async set(key: string, value: unknown, options?: SetOptions): Promise<boolean> {
     this.#assertOpen();
     const k = { key, storeKey: toStoreKey(this.#options.namespace, key) };
     const policy = resolveSetOptions(options, this.#options.policy);
+    const states = policy.tags.length > 0 ? await this.#tagVersions.ensure(policy.tags) : undefined;
+    const stamps = policy.tags.map((tag) => ({ tag, version: stampOf(states?.get(tag) as TagState) }));
     const freshUntil = Date.now() + policy.ttl * 1000;
-    const bytes = this.#entries.encode(k, value, 0, policy, false, freshUntil);
+    const bytes = this.#entries.encode(k, value, 0, policy, false, freshUntil, stamps);
     // Forgotten first: whatever this write does, this process no longer serves the value it replaces.
     this.#memory?.forget(key);
-    const stored = await this.#entries.write(k, bytes, policy);
-    if (stored) this.#memory?.remember(k, { value, freshUntil, costMs: 0 }, bytes.length);
+    const stored = (await this.#entries.write(k, bytes, policy)) === 'stored';
+    if (stored && stamps.length === 0)
+      this.#memory?.remember(k, { value, freshUntil, costMs: 0 }, bytes.length);
     return stored;
   }
 
-  /** Deletes `key`. Resolves whether it existed; rejects with StoreError (an invalidation must not vanish silently). */
+  /**
+   * Hard purge: `key` reads as absent at once, cluster-wide (no stale value is served). Leaves a marker
+   * for `markerTtl`, so a load that began before this call does not store what it read. Resolves whether
+   * an entry existed; rejects with StoreError (an invalidation must not vanish silently).
+   */
   async delete(key: string): Promise<boolean> {
     this.#assertOpen();
     const storeKey = toStoreKey(this.#options.namespace, key);
     this.#memory?.forget(key);
-    return this.#store.delete(storeKey);
+    const existed = await hardPurge(this.#store, storeKey, this.#options.markerTtl);
+    this.#invalidated(key, undefined, true);
+    return existed;
+  }
+
+  /**
+   * Soft purge: `key` stops being fresh at once, cluster-wide. Within `grace` (and `staleIfError`) of now,
+   * readers get the old value at once while exactly one worker refreshes it; past them it is a miss. A
+   * load that began before this call does not store what it read. Resolves whether an entry existed;
+   * rejects with StoreError.
+   */
+  async invalidate(key: string): Promise<boolean> {
+    this.#assertOpen();
+    const storeKey = toStoreKey(this.#options.namespace, key);
+    this.#memory?.forget(key);
+    const { grace, staleIfError } = this.#options.policy;
+    const keep = Math.max(grace, staleIfError);
+    const existed = await softPurge(this.#store, storeKey, this.#options.markerTtl, keep);
+    this.#invalidated(key, undefined, false);
+    return existed;
+  }
+
+  /**
+   * Invalidates every entry carrying any of `tags`, cluster-wide, in two memcached calls per tag whatever
+   * the number of entries: soft by default (stale within their `grace` / `staleIfError`, one refresh
+   * each), or hard (`{ hard: true }`: not served at all). Entries are judged when read, against the tag
+   * versions they were stored with. Rejects with StoreError, or InvalidOptionError for bad tags.
+   */
+  async invalidateTags(tags: readonly string[], options: InvalidateTagsOptions = {}): Promise<void> {
+    this.#assertOpen();
+    checkTags('tags', tags);
+    if (typeof options !== 'object' || options === null)
+      throw new InvalidOptionError('invalidateTags()', 'an object', options);
+    const hard = options.hard ?? false;
+    if (typeof hard !== 'boolean') throw new InvalidOptionError('invalidateTags().hard', 'a boolean', hard);
+    // The memory tier holds no tagged entry: nothing of this process's to forget.
+    await this.#tagVersions.invalidate([...new Set(tags)], hard);
+    this.#invalidated(undefined, tags, hard);
+  }
+
+  /**
+   * Reloads `key` now with `loader` (by default the loader of this process's last load of the key) and
+   * stores the new value; readers keep getting the old one until it lands. Runs under the `safe-` lock
+   * (waiting up to `waitTimeoutMs` for a holder); refreshes of one key asked for together coalesce.
+   * Resolves the new value; rejects with the loader's error, or `InvalidOptionError` when there is no
+   * loader to run. An invalidation landing meanwhile wins: the value is then returned, not stored.
+   */
+  async refresh<T = unknown>(key: string, loader?: Loader<T>, options?: WrapOptions): Promise<T> {
+    this.#assertOpen();
+    const storeKey = toStoreKey(this.#options.namespace, key);
+    const last = this.#readThrough.lastLoad(storeKey);
+    const run = (loader ?? last?.loader) as Loader<T> | undefined;
+    if (typeof run !== 'function')
+      throw new InvalidOptionError('loader', 'a function (this process has not loaded the key lately)', run);
+    const base = loader === undefined && last ? last.policy : this.#options.policy;
+    const policy = resolveWrapOptions(options, base, 'refresh().');
+    this.#memory?.forget(key);
+    const request: ReadRequest<T> = {
+      key,
+      storeKey,
+      tags: policy.tags,
+      loader: run,
+      policy,
+      source: undefined,
+      freshUntil: undefined,
+    };
+    const value = await this.#readThrough.refresh(request);
+    this.#memory?.forget(key);
+    return value;
+  }
+
+  #invalidated(key: string | undefined, tags: readonly string[] | undefined, hard: boolean): void {
+    this.#stats.invalidations++;
+    this.#events.emit('invalidate', { key, tags, hard });
   }
 
   /**

@@ -4,6 +4,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { describeThrown } from './errors.js';
+import type { SupersededReason } from './invalidation/load-guard.js';
 
 interface KeyEvent {
   /** The key as the caller gave it (before namespacing and hashing). */
@@ -53,6 +54,16 @@ export interface CacheEvents {
   /** A background refresh (grace or early refresh) ran or failed; it never rejects anywhere else. */
   'refresh:done': KeyEvent & { durationMs: number };
   'refresh:error': KeyEvent & { error: unknown };
+  /**
+   * An invalidation was written: `delete()` (hard) or `invalidate()` (soft) of `key`, or `invalidateTags()`
+   * of `tags` (soft, or hard with `{ hard: true }`).
+   */
+  invalidate: { key: string | undefined; tags: readonly string[] | undefined; hard: boolean };
+  /**
+   * A load's value was not stored because an invalidation (or another writer) landed while it ran; its
+   * callers got it, readers will not (`reason`: what the conditional store found).
+   */
+  'write:superseded': KeyEvent & { reason: SupersededReason; background: boolean };
   /** A memcached call failed or timed out; the caller was served without the cache. */
   'store:error': { key: string | undefined; operation: string; error: unknown };
   /** A value larger than `maxValueBytes` (or refused by memcached as too large) was returned but not stored. */
@@ -99,6 +110,10 @@ export interface CacheStats {
   waitTimeouts: number;
   /** Background refreshes completed (grace, early refresh). */
   backgroundRefreshes: number;
+  /** Invalidations written: `delete()`, `invalidate()`, and one per `invalidateTags()` call. */
+  invalidations: number;
+  /** Loaded values not stored because an invalidation landed while they loaded (`write:superseded`). */
+  supersededWrites: number;
   /** memcached calls that failed or timed out (each also a `store:error` event). */
   storeErrors: number;
   /** Values returned but not stored because they were too large. */
@@ -125,6 +140,8 @@ export function emptyStats(): CacheStats {
     waits: 0,
     waitTimeouts: 0,
     backgroundRefreshes: 0,
+    invalidations: 0,
+    supersededWrites: 0,
     storeErrors: 0,
     tooLarge: 0,
     inflightLoads: 0,

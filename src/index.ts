@@ -9,7 +9,13 @@ import type { CoreErrorCode } from './errors.js';
 import type { HttpErrorCode } from './http/errors.js';
 import type { WarmupErrorCode } from './warmup/errors.js';
 
-export { Cache, type CachedOptions, createCache, type SetOptions } from './cache.js';
+export {
+  Cache,
+  type CachedOptions,
+  createCache,
+  type InvalidateTagsOptions,
+  type SetOptions,
+} from './cache.js';
 export {
   CacheClosedError,
   type CoreErrorCode,
@@ -29,6 +35,7 @@ export {
 } from './errors.js';
 export type { CacheEventName, CacheEvents, CacheStats, HitTier } from './events.js';
 export type { HttpErrorCode } from './http/errors.js';
+export type { SupersededReason } from './invalidation/load-guard.js';
 export type { Loader, LoaderContext } from './loader-context.js';
 export type {
   CacheOptions,

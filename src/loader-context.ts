@@ -3,7 +3,7 @@
  * Cache-Control max-age) or "do not store this" (a personalised or failed response). The value still
  * goes to every caller joined on this load.
  */
-import { checkTtl } from './options.js';
+import { checkTags, checkTtl } from './options.js';
 
 export interface LoaderContext {
   /** The key as given to `wrap()`. */
@@ -31,6 +31,14 @@ export interface LoaderContext {
    * short-lived answers such as the middleware's "not cacheable" marker.
    */
   noStale(): void;
+  /**
+   * Tags for the stored entry, besides the call's `tags` (the HTTP middleware names a page's tags from its
+   * `Surrogate-Key` this way): `invalidateTags()` of any of them invalidates the entry. Tags named here are
+   * read when the load ends, not before it starts: if any tag is invalidated while the load runs, its value
+   * is not stored (returned to its callers only). Throws `InvalidOptionError` naming `addTags()` for
+   * anything but non-empty strings.
+   */
+  addTags(tags: readonly string[]): void;
 }
 
 export type Loader<T> = (context: LoaderContext) => T | Promise<T>;
@@ -40,6 +48,7 @@ export class LoaderDirectives implements LoaderContext {
   ttl: number | undefined;
   store = true;
   stale = true;
+  tags: string[] = [];
 
   constructor(
     readonly key: string,
@@ -58,5 +67,10 @@ export class LoaderDirectives implements LoaderContext {
 
   noStale(): void {
     this.stale = false;
+  }
+
+  addTags(tags: readonly string[]): void {
+    checkTags('addTags()', tags);
+    for (const tag of tags) if (!this.tags.includes(tag)) this.tags.push(tag);
   }
 }

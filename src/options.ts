@@ -68,6 +68,13 @@ export interface WrapOptions extends PolicyOptions {
   /** Take the `safe-` lock on a miss even when safe mode is off. @default false */
   lock?: boolean;
   /**
+   * Tags of the entry (a table, a product, a category...): `cache.invalidateTags([tag])` makes every entry
+   * carrying it stale at once, cluster-wide, whatever their number. A hit reads the entry and its tags'
+   * versions in one round trip (the gets go out together). Non-empty strings, at most 64.
+   * @default none
+   */
+  tags?: readonly string[];
+  /**
    * `wrap()` only: how a warmup can reproduce this call, handed to the cache's `recorder` with the
    * request (`{ kind: 'loader', name, args }` or `{ kind: 'url', url }`). `cached()` functions and the
    * HTTP middleware describe their own calls; set it on your `wrap()` calls (an adapter for another
@@ -110,7 +117,7 @@ export interface CacheOptions extends PolicyOptions {
   store?: Store;
   /**
    * Prefix of every key, so several apps can share memcached: `<namespace>:<key>`. Printable ASCII without
-   * `:`, not starting with `safe-` (the lock keys' prefix). @default ''
+   * `:`, not starting with `safe-` (the lock keys' prefix) or `tag-` (the tag keys'). @default ''
    */
   namespace?: string;
   /**
@@ -142,6 +149,14 @@ export interface CacheOptions extends PolicyOptions {
   failoverTtl?: number;
   /** The gutter pool for `failover: 'gutter'`. */
   gutterServers?: ServerSpec | ServerSpec[];
+  /**
+   * Seconds the marker of a `delete()` (a tombstone, read as absent) lives, and at least how long an
+   * `invalidate()`d entry is kept: a load that started before the purge and ends within this time finds
+   * the marker and does not store its value. A load of a key that was absent at its start stores only if
+   * it took less than this (a marker written meanwhile may have expired since). At least `lockTtl`.
+   * @default 30
+   */
+  markerTtl?: number;
   /**
    * Seconds a `safe-` lock lives unless its holder extends it; a crashed holder loses it after this (and up
    * to one second more: memcached counts expiry in whole seconds of its own clock). @default 10
@@ -213,6 +228,8 @@ export interface ResolvedPolicy {
   loadTimeoutMs: number;
   hardTimeoutMs: number;
   lock: boolean;
+  /** The call's tags (`WrapOptions.tags`), deduplicated; empty without. */
+  tags: readonly string[];
 }
 
 /** Every option resolved; safe mode's own slice is declared by safe mode (`SafeModeSettings`). */
@@ -226,6 +243,7 @@ export interface ResolvedCacheOptions extends SafeModeSettings {
   namespace: string;
   gutterServers: Array<{ address: string; weight: number }>;
   lockTtl: number;
+  markerTtl: number;
   pollMinMs: number;
   pollMaxMs: number;
   pollFactor: number;
@@ -295,6 +313,7 @@ const CACHE_KEYS = new Set<string>([
   'failoverTtl',
   'gutterServers',
   'lockTtl',
+  'markerTtl',
   'pollMinMs',
   'pollMaxMs',
   'pollFactor',
@@ -306,7 +325,7 @@ const CACHE_KEYS = new Set<string>([
   'memory',
 ]);
 const MEMORY_KEYS = new Set<string>(['maxEntries', 'maxBytes', 'ttl']);
-const WRAP_KEYS = new Set<string>([...POLICY_KEYS, 'lock', 'replay']);
+const WRAP_KEYS = new Set<string>([...POLICY_KEYS, 'lock', 'replay', 'tags']);
 const DEFAULT_SERVER = '127.0.0.1:11211';
 
 /** Validates `createCache()` options and fills in defaults. Throws `InvalidOptionError` (a TypeError). */
@@ -324,6 +343,7 @@ export function resolveCacheOptions(input: CacheOptions = {}, env = process.env)
   o.failover ??= 'rehash';
   o.failoverTtl ??= 30;
   o.lockTtl ??= 10;
+  o.markerTtl ??= 30;
   o.pollMinMs ??= 5;
   o.pollMaxMs ??= 40;
   o.pollFactor ??= 1.5;
@@ -332,11 +352,11 @@ export function resolveCacheOptions(input: CacheOptions = {}, env = process.env)
   o.maxValueBytes ??= 1024 * 1024 - 1024;
   o.serializer ??= jsonSerializer;
 
-  // `:` ends the namespace in a key and `safe-` starts lock keys: either would let two apps' keys meet.
+  // `:` ends the namespace in a key, `safe-` starts lock keys and `tag-` tag keys: each would let keys meet.
   if (!isValidNamespace(o.namespace)) {
     throw new InvalidOptionError(
       'namespace',
-      'at most 64 printable ASCII characters without spaces or `:`, not starting with `safe-`',
+      'at most 64 printable ASCII characters without spaces or `:`, not starting with `safe-` or `tag-`',
       o.namespace,
     );
   }
@@ -356,6 +376,8 @@ export function resolveCacheOptions(input: CacheOptions = {}, env = process.env)
     throw new InvalidOptionError('gutterServers', "given when failover is 'gutter'", o.gutterServers);
   }
   integer('lockTtl', o.lockTtl, 1, 30 * 24 * 3600);
+  // A marker must outlive every lock: a load holding one began before the purge that wrote the marker.
+  number('markerTtl', o.markerTtl, o.lockTtl, 30 * 24 * 3600);
   number('pollMinMs', o.pollMinMs, 1);
   number('pollMaxMs', o.pollMaxMs, o.pollMinMs);
   number('pollFactor', o.pollFactor, 1, 10);
@@ -413,6 +435,7 @@ export function resolveCacheOptions(input: CacheOptions = {}, env = process.env)
     failoverTtl: o.failoverTtl,
     gutterServers: o.gutterServers === undefined ? [] : resolveServers(o.gutterServers, {}, 'gutterServers'),
     lockTtl: o.lockTtl,
+    markerTtl: o.markerTtl,
     pollMinMs: o.pollMinMs,
     pollMaxMs: o.pollMaxMs,
     pollFactor: o.pollFactor,
@@ -445,6 +468,7 @@ const DEFAULT_POLICY: ResolvedPolicy = {
   loadTimeoutMs: 0,
   hardTimeoutMs: 0,
   lock: false,
+  tags: Object.freeze([]),
 };
 
 /** Validates per-call options over the cache's resolved policy. `where` prefixes option names in errors. */
@@ -461,7 +485,26 @@ export function resolveWrapOptions(
   }
   policy.lock = input.lock ?? base.lock;
   if (input.replay !== undefined) checkReplay(`${where}replay`, input.replay);
+  if (input.tags !== undefined) {
+    checkTags(`${where}tags`, input.tags);
+    policy.tags = [...new Set(input.tags)];
+  }
   return policy;
+}
+
+// With the u flag a surrogate pair is one code point: what still matches is a lone surrogate.
+const LONE_SURROGATE = /\p{Surrogate}/u;
+
+/** Most tags one entry carries (each costs a get on every hit). */
+export const MAX_TAGS = 64;
+
+/** Tags: an array of at most 64 non-empty, well-formed strings (stored as UTF-8 in the entry). */
+export function checkTags(name: string, tags: unknown): asserts tags is readonly string[] {
+  const ok =
+    Array.isArray(tags) &&
+    tags.length <= MAX_TAGS &&
+    tags.every((t) => typeof t === 'string' && t.length > 0 && t.length <= 1000 && !LONE_SURROGATE.test(t));
+  if (!ok) throw new InvalidOptionError(name, `an array of at most ${MAX_TAGS} non-empty strings`, tags);
 }
 
 /** A `Replay`: `{ kind: 'loader', name, args }` or `{ kind: 'url', url }`. */
@@ -477,13 +520,21 @@ function checkReplay(name: string, value: unknown): void {
   }
 }
 
-const SET_KEYS = new Set<string>(['ttl']);
+const SET_KEYS = new Set<string>(['ttl', 'tags']);
 
-/** Validates `set()` options (`ttl` only) over the cache's resolved policy. */
-export function resolveSetOptions(input: { ttl?: number } | undefined, base: ResolvedPolicy): ResolvedPolicy {
+/** Validates `set()` options (`ttl`, `tags`) over the cache's resolved policy. */
+export function resolveSetOptions(
+  input: { ttl?: number; tags?: readonly string[] } | undefined,
+  base: ResolvedPolicy,
+): ResolvedPolicy {
   if (input === undefined) return base;
   checkObject('options', input, SET_KEYS, 'set().');
-  return resolvePolicy({ ttl: input.ttl }, base, 'set().');
+  const policy = resolvePolicy({ ttl: input.ttl }, base, 'set().');
+  if (input.tags !== undefined) {
+    checkTags('set().tags', input.tags);
+    policy.tags = [...new Set(input.tags)];
+  }
+  return policy;
 }
 
 /**
@@ -511,6 +562,7 @@ function resolvePolicy(input: PolicyOptions, base: ResolvedPolicy, where: string
     loadTimeoutMs: input.loadTimeoutMs ?? base.loadTimeoutMs,
     hardTimeoutMs: input.hardTimeoutMs ?? base.hardTimeoutMs,
     lock: base.lock,
+    tags: base.tags,
   };
   // The base is a resolved policy, checked when it was made: only what the input sets needs a check (a
   // middleware resolves its options on every request).

@@ -6,6 +6,7 @@
  */
 export { RenderFailedError } from '../http/errors.js';
 export type { SetCookiePolicy } from '../http/options.js';
+export type { PurgeOptions } from '../http/protocol.js';
 export type { CacheStatus } from '../http/record.js';
 export type { BypassReason } from '../http/request-policy.js';
 export type { NotStoredReason } from '../http/response-policy.js';

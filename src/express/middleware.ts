@@ -8,7 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
 import type { Dispatch } from '../http/background-render.js';
 import type { ResponseCacheOptions as HttpResponseCacheOptions } from '../http/options.js';
-import { createResponseCache } from '../http/protocol.js';
+import { createResponseCache, type PurgeOptions } from '../http/protocol.js';
 import type { ResponseCacheEvents, ResponseCacheStats } from '../http/stats.js';
 import type { Cache } from '../index.js';
 
@@ -33,6 +33,14 @@ export interface CacheMiddleware {
   ): Promise<void>;
   /** How responses were served, and why renders were not stored, since the middleware was created. */
   stats(): ResponseCacheStats;
+  /**
+   * Purges the page of an absolute URL (`https://shop.example/list?b=2&a=1`, scheme and host as clients
+   * send them) under the key this middleware stored it with, in every process. Soft by default (stale
+   * within the middleware's `grace`); `{ hard: true }` for a miss at once. With `vary`, give the variant's
+   * request `headers`. Resolves whether a page was stored; rejects with `InvalidOptionError` with a custom
+   * `key` (purge with `cache.delete()` and your key), or `StoreError`.
+   */
+  purge(url: string, options?: PurgeOptions): Promise<boolean>;
   on<K extends keyof ResponseCacheEvents>(name: K, listener: (event: ResponseCacheEvents[K]) => void): this;
   off<K extends keyof ResponseCacheEvents>(name: K, listener: (event: ResponseCacheEvents[K]) => void): this;
 }
@@ -56,6 +64,7 @@ export function cacheMiddleware(cache: Cache, options?: ResponseCacheOptions): C
   const middleware = ((req: Request, res: Response, next: NextFunction) =>
     protocol.handle(req, res, next)) as CacheMiddleware;
   middleware.stats = () => protocol.stats();
+  middleware.purge = (url, purgeOptions) => protocol.purge(url, purgeOptions);
   middleware.on = (name, listener) => {
     protocol.on(name, listener);
     return middleware;

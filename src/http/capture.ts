@@ -16,20 +16,30 @@ import type { Head, HeadVerdict, NotStoredReason, StoredHeaders } from './respon
 
 export type Captured =
   | { stored: false; reason: NotStoredReason }
-  | { stored: true; status: number; headers: StoredHeaders; ttl: number | undefined; body: Buffer };
+  | {
+      stored: true;
+      status: number;
+      headers: StoredHeaders;
+      ttl: number | undefined;
+      body: Buffer;
+      /** The page's tags (its `Surrogate-Key`, the `tags` option); null when the `tags` option threw. */
+      tags: string[] | null;
+    };
 
 type Method = (this: ServerResponse, ...args: unknown[]) => unknown;
 type HeadersArgument = OutgoingHttpHeaders | Array<string | string[]> | undefined;
 
 /**
  * Starts capturing `res`. `judge` sees the head as it was sent, and the head the handlers behind produced
- * (headers given to their `writeHead` included). Resolves once: with the verdict, or with the whole
- * response at `end()`.
+ * (headers given to their `writeHead` included). `takeTags` runs just before the head goes out: it reads
+ * the page's tags and removes what must not reach the client (`Surrogate-Key`). Resolves once: with the
+ * verdict, or with the whole response at `end()`.
  */
 export function captureResponse(
   res: ServerResponse,
   judge: (sent: Head, behind: Head) => HeadVerdict,
   maxBodyBytes: number,
+  takeTags: (res: ServerResponse) => string[] | null,
 ): Promise<Captured> {
   return new Promise((resolve) => {
     // The methods as they are now (perhaps wrapped by middleware in front), called with what we got.
@@ -42,6 +52,7 @@ export function captureResponse(
     let tooLarge = false;
     let settled = false;
     let ended = false;
+    let tags: string[] | null = [];
     const settle = (captured: Captured) => {
       if (settled) return;
       settled = true;
@@ -68,6 +79,7 @@ export function captureResponse(
       // Move headers given here onto the response (as on-headers does), so both heads are complete.
       const headers = (typeof rest[0] === 'string' ? rest[1] : rest[0]) as HeadersArgument;
       for (const [name, value] of headerEntries(headers)) this.setHeader(name, value);
+      tags = takeTags(this);
       const behind: Head = { status, headers: this.getHeaders() };
       const reason = typeof rest[0] === 'string' ? [rest[0]] : [];
       const result = writeHead.apply(this, [status, ...reason]);
@@ -90,7 +102,7 @@ export function captureResponse(
       const result = end.apply(this, args);
       // end() wrote the head if nothing had: the verdict is known now.
       if (verdict && !('notStored' in verdict)) {
-        settle({ ...verdict, stored: true, body: Buffer.concat(chunks) });
+        settle({ ...verdict, stored: true, body: Buffer.concat(chunks), tags });
       } else if (!verdict) settle({ stored: false, reason: 'aborted' });
       return result;
     } as typeof res.end;

@@ -3,7 +3,7 @@
  * their defaults and validation. The read-through options (`ttl`, `grace`, `lock`, `waitTimeoutMs`, ...)
  * are `wrap()`'s, over the cache's. `Req` is the adapter's request type, which the `key` function gets.
  */
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { InvalidOptionError } from '../errors.js';
 import type { Cache, ResolvedPolicy, WrapOptions } from '../index.js';
 import { checkObject, integer, number, oneOf } from '../validation.js';
@@ -12,7 +12,7 @@ import { checkObject, integer, number, oneOf } from '../validation.js';
 export type SetCookiePolicy = 'pass' | 'strip';
 
 export interface ResponseCacheOptions<Req extends IncomingMessage = IncomingMessage>
-  extends Omit<WrapOptions, 'replay'> {
+  extends Omit<WrapOptions, 'replay' | 'tags'> {
   /**
    * Take the `safe-` lock on a miss, so a page renders once cluster-wide while the other requests wait
    * (what nginx's `proxy_cache_lock` does). Pages are expensive; unlike `wrap()`, this is on by default.
@@ -75,6 +75,15 @@ export interface ResponseCacheOptions<Req extends IncomingMessage = IncomingMess
   passTtl?: number;
   /** Let a request's `Cache-Control: no-cache` / `Pragma: no-cache` bypass the cache. @default false */
   clientBypass?: boolean;
+  /**
+   * Tags of a rendered page, called as its head goes out (`cache.invalidateTags()` purges every page
+   * carrying one), in addition to those of its `Surrogate-Key` response header (space-separated, the CDN
+   * convention), which the middleware always reads and never sends to the client. A function that throws
+   * leaves the page unstored (with a process warning). A hit on a tagged page costs a second memcached
+   * round trip (its tags' versions, known only from the entry).
+   * @default none (the `Surrogate-Key` header only)
+   */
+  tags?: (req: Req, res: ServerResponse) => readonly string[];
 }
 
 export interface ResolvedResponseCacheOptions<Req extends IncomingMessage = IncomingMessage> {
@@ -89,6 +98,7 @@ export interface ResolvedResponseCacheOptions<Req extends IncomingMessage = Inco
   setCookie: SetCookiePolicy;
   passTtl: number;
   clientBypass: boolean;
+  tags: ((req: Req, res: ServerResponse) => readonly string[]) | undefined;
   /** The read-through options as given (with `lock` on by default), for `cache.answer()` and `cache.peek()`. */
   wrap: WrapOptions;
   /** The effective read-through policy (the cache's, overridden by the given options). */
@@ -108,6 +118,7 @@ const OWN_KEYS = new Set([
   'setCookie',
   'passTtl',
   'clientBypass',
+  'tags',
 ]);
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9a-z-]+$/;
 
@@ -145,6 +156,9 @@ export function resolveResponseCacheOptions<Req extends IncomingMessage>(
   o.passTtl ??= 5;
   o.clientBypass ??= false;
 
+  if (o.tags !== undefined && typeof o.tags !== 'function') {
+    throw new InvalidOptionError(`${WHERE}tags`, 'a function (req, res) returning an array of tags', o.tags);
+  }
   if (o.key !== undefined && typeof o.key !== 'function') {
     throw new InvalidOptionError(`${WHERE}key`, 'a function returning a string or false', o.key);
   }
@@ -182,6 +196,7 @@ export function resolveResponseCacheOptions<Req extends IncomingMessage>(
     setCookie: o.setCookie,
     passTtl: o.passTtl,
     clientBypass: o.clientBypass,
+    tags: o.tags,
     wrap,
     policy,
   };

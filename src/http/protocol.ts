@@ -17,12 +17,15 @@
  *          ─ this request's own loader ran ──────────────────────▶ MISS (it rendered and was answered)
  *          ─ "not cacheable" marker, failed render ──────────────▶ BYPASS (render yourself, not shared)
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import { InvalidOptionError } from '../errors.js';
+import { warnCallbackFailure } from '../events.js';
 import type { AnswerSource, Cache, LoaderContext } from '../index.js';
 import { type Dispatch, renderInBackground } from './background-render.js';
 import { type Captured, captureResponse } from './capture.js';
 import { RenderFailedError } from './errors.js';
 import { type ResponseCacheOptions, resolveResponseCacheOptions } from './options.js';
+import { pageKey, takePageTags } from './page-tags.js';
 import { type CacheStatus, isResponseRecord, type ResponseRecord, type StoredResponse } from './record.js';
 import { replay } from './replay.js';
 import { type RequestTarget, replayUrl } from './request-key.js';
@@ -41,9 +44,22 @@ export interface HttpAdapter<Req extends IncomingMessage> {
   dispatcher(req: Req): Dispatch | undefined;
 }
 
+/** How `purge()` purges a page. */
+export interface PurgeOptions {
+  /** A miss at once, instead of stale within the middleware's `grace` while one request re-renders it. @default false */
+  hard?: boolean;
+  /** With the `vary` option: the request headers of the variant to purge (one call per variant). */
+  headers?: IncomingHttpHeaders;
+}
+
 /** The protocol of one middleware: handles a request, with its counters and events. */
 export interface ResponseCache<Req extends IncomingMessage> {
   handle(req: Req, res: ServerResponse, next: Next): Promise<void>;
+  /**
+   * Purges the page of an absolute URL (`https://shop.example/list?b=2&a=1`: scheme and host included)
+   * under the key this middleware stored it with, cluster-wide. Resolves whether a page was stored.
+   */
+  purge(url: string, options?: PurgeOptions): Promise<boolean>;
   stats(): ResponseCacheStats;
   on<K extends keyof ResponseCacheEvents>(name: K, listener: (event: ResponseCacheEvents[K]) => void): void;
   off<K extends keyof ResponseCacheEvents>(name: K, listener: (event: ResponseCacheEvents[K]) => void): void;
@@ -87,7 +103,9 @@ export function createResponseCache<Req extends IncomingMessage>(
     const upstream = { ...res.getHeaders() };
     stripConditionals(req.headers);
     const judge = (sent: Head, behind: Head) => judgeHead(sent, behind, upstream, o);
-    const captured = captureResponse(res, judge, o.maxBodyBytes);
+    const captured = captureResponse(res, judge, o.maxBodyBytes, (sent) =>
+      takePageTags(req as Req, sent, o.tags),
+    );
     // A client that left while this request waited for its turn (the lock, the safe-mode cap): the
     // capture says 'aborted' and its joiners try again; rendering would only load the database.
     if (!res.destroyed) next();
@@ -110,6 +128,7 @@ export function createResponseCache<Req extends IncomingMessage>(
       return { v: 1, pass: captured.reason, storedAt };
     }
     if (captured.ttl !== undefined) ctx.setTtl(captured.ttl);
+    tagPage(ctx, captured.tags);
     const body = captured.body.toString('base64');
     return { v: 1, status: captured.status, headers: captured.headers, body, storedAt };
   };
@@ -219,10 +238,34 @@ export function createResponseCache<Req extends IncomingMessage>(
     }
   }
 
+  async function purge(url: string, options: PurgeOptions = {}): Promise<boolean> {
+    if (o.key !== undefined) {
+      throw new InvalidOptionError(
+        'purge()',
+        'used with the default key (with a key function, purge with cache.delete() / cache.invalidate() and your key)',
+        url,
+      );
+    }
+    const key = pageKey(url, o.vary, options.headers);
+    return options.hard ? cache.delete(key) : cache.invalidate(key);
+  }
+
   return {
     handle,
+    purge,
     stats: () => monitor.stats(),
     on: (name, listener) => monitor.on(name, listener),
     off: (name, listener) => monitor.off(name, listener),
   };
+}
+
+/** Gives the stored page its tags; a page whose tags cannot be named (bad ones, a throwing option) is not stored. */
+function tagPage(ctx: LoaderContext, tags: string[] | null): void {
+  try {
+    if (tags === null) ctx.noStore();
+    else if (tags.length > 0) ctx.addTags(tags);
+  } catch (error) {
+    warnCallbackFailure('the page tags (Surrogate-Key, tags())', error);
+    ctx.noStore();
+  }
 }

@@ -66,6 +66,7 @@ const NEVER_STORED = new Set([
   'age',
   'set-cookie',
   'x-cache',
+  'surrogate-key',
 ]);
 
 /**

@@ -34,6 +34,8 @@ const COUNTERS: Record<CounterStat, string> = {
   waits: 'Waits for another worker to load',
   waitTimeouts: 'Waits that spent their budget',
   backgroundRefreshes: 'Background refreshes completed (grace, early refresh)',
+  invalidations: 'Invalidations written (delete, invalidate, invalidateTags)',
+  supersededWrites: 'Loaded values not stored because an invalidation landed during the load',
   storeErrors: 'memcached calls that failed or timed out',
   tooLarge: 'Values returned but not stored because too large',
 };
@@ -57,8 +59,9 @@ const families = new WeakMap<Registry, Map<string, Family>>();
  * `stampede_guard_misses_total`, `stampede_guard_loads_total`, `stampede_guard_load_errors_total`,
  * `stampede_guard_coalesced_total`, `stampede_guard_locks_acquired_total`, `stampede_guard_locks_busy_total`,
  * `stampede_guard_waits_total`, `stampede_guard_wait_timeouts_total`,
- * `stampede_guard_background_refreshes_total`, `stampede_guard_store_errors_total`,
- * `stampede_guard_too_large_total`.
+ * `stampede_guard_background_refreshes_total`, `stampede_guard_invalidations_total`,
+ * `stampede_guard_superseded_writes_total` (loaded values an invalidation kept from being stored),
+ * `stampede_guard_store_errors_total`, `stampede_guard_too_large_total`.
  * Gauges: `stampede_guard_inflight_loads`, `stampede_guard_queued_loads`, `stampede_guard_safe_mode_active`
  * (1 while safe mode is on), `stampede_guard_node_up` (label `node`: 1 while the memcached node is up).
  * Histogram: `stampede_guard_load_duration_seconds` (label `background`: `true` for grace/early refreshes).

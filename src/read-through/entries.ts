@@ -1,19 +1,37 @@
 /**
- * Reading and writing cache entries: envelopes through the serializer, expiry, and the size limit.
- * Store failures surface as StoreError to the policy, which decides what a failure means.
+ * Reading and writing cache entries: envelopes through the serializer, expiry, the size limit, and what
+ * invalidation makes of an entry (soft-purged, tags moved: see invalidation/freshness.ts). Store failures
+ * surface as StoreError to the policy, which decides what a failure means.
  */
-import { decodeEnvelope, type Envelope, encodeEnvelope } from '../envelope.js';
+import {
+  decodeEnvelope,
+  type Envelope,
+  encodeEnvelope,
+  isTombstone,
+  serializeValue,
+  type TagStamp,
+} from '../envelope.js';
 import { SerializationError, ValueTooLargeError } from '../errors.js';
 import type { CacheEventEmitter, CacheStats } from '../events.js';
+import { judgeEntry, needsTagStates } from '../invalidation/freshness.js';
+import type { LoadGuard, LoadTicket, SupersededReason } from '../invalidation/load-guard.js';
+import type { TagStates, TagVersions } from '../invalidation/tag-versions.js';
 import type { ResolvedPolicy } from '../options.js';
 import type { Serializer } from '../serializer.js';
 import type { Store } from '../store/store.js';
 
-/** A key as the caller gave it and as memcached sees it. */
+/** A key as the caller gave it and as memcached sees it, with the tags the call names (read with the entry). */
 export interface EntryKey {
   key: string;
   storeKey: string;
+  tags?: readonly string[];
 }
+
+/** What a write did: stored, skipped as too large, or superseded by an invalidation (load-guard.ts). */
+export type WriteOutcome = 'stored' | 'too-large' | SupersededReason;
+
+/** Tag states being read in the same tick as an entry; undefined when the call names no tags. */
+export type PendingTagStates = Promise<TagStates> | undefined;
 
 export class Entries {
   constructor(
@@ -22,11 +40,23 @@ export class Entries {
     private readonly maxValueBytes: number,
     private readonly events: CacheEventEmitter,
     private readonly stats: CacheStats,
+    private readonly tagVersions: TagVersions,
+    private readonly guard: LoadGuard,
   ) {}
 
-  /** The entry, or null when absent or undecodable. Rejects with StoreError when memcached fails. */
+  /**
+   * The entry as readers must see it (invalidation applied), or null when absent, undecodable or purged
+   * hard. The call's tags are read in the same tick as the entry. Rejects with StoreError when memcached fails.
+   */
   read(k: EntryKey): Promise<Envelope | null> {
-    return this.store.get(k.storeKey).then((bytes) => this.decode(k, bytes));
+    const pending = this.readTags(k);
+    return this.store.get(k.storeKey).then(
+      (bytes) => this.judge(k, this.decode(k, bytes), pending),
+      (error: unknown) => {
+        pending?.catch(() => undefined); // its failure, if any, is this one's
+        throw error;
+      },
+    );
   }
 
   /** The stored bytes of `k`, undecoded: the hit path decodes them in its own continuation. */
@@ -34,9 +64,43 @@ export class Entries {
     return this.store.get(k.storeKey);
   }
 
-  /** Decodes stored bytes; null for absent or undecodable ones (with `value:corrupt`). */
+  /** Starts reading the states of the call's tags (issue it in the tick of the entry's read). */
+  readTags(k: EntryKey): PendingTagStates {
+    if (k.tags === undefined || k.tags.length === 0) return undefined;
+    const pending = this.tagVersions.read(k.tags);
+    pending.catch(() => undefined); // awaited by judge(), or abandoned with the entry's failed read
+    return pending;
+  }
+
+  /** What a load notes before its loader runs (see load-guard.ts). Rejects with StoreError. */
+  observe(k: EntryKey): Promise<LoadTicket> {
+    return this.guard.observe(k.storeKey, k.tags ?? []);
+  }
+
+  /**
+   * What a load notes before its loader runs, and the entry as `read()` judges it, from the same reads
+   * (the re-read under the lock: one round trip for both). Rejects with StoreError.
+   */
+  async observeEntry(k: EntryKey): Promise<{ entry: Envelope | null; ticket: LoadTicket }> {
+    const ticket = await this.guard.observe(k.storeKey, k.tags ?? []);
+    const found = this.decode(k, ticket.bytes);
+    // The ticket holds the state of every tag the entry carries (the call's and the entry's own).
+    return { entry: found && judgeEntry(found, ticket.states, Date.now()), ticket };
+  }
+
+  /** A load's note when memcached just failed: it may only `add` (see `LoadGuard.unread`). */
+  unread(): LoadTicket {
+    return this.guard.unread();
+  }
+
+  /** The stamps of the entry a load stores: null when tags it named late may have moved during it. */
+  stamps(ticket: LoadTicket, tags: readonly string[]): Promise<TagStamp[] | null> {
+    return this.guard.stamps(ticket, tags);
+  }
+
+  /** Decodes stored bytes; null for absent, tombstoned or undecodable ones (with `value:corrupt`). */
   decode(k: EntryKey, bytes: Buffer | null): Envelope | null {
-    if (bytes === null) return null;
+    if (bytes === null || isTombstone(bytes)) return null;
     try {
       return decodeEnvelope(bytes, this.serializer);
     } catch (error) {
@@ -46,9 +110,31 @@ export class Entries {
   }
 
   /**
+   * A decoded entry as readers must see it now. Synchronous for an entry without tags (the hit path stays
+   * in the read's continuation); with tags, waits for `pending` (the call's tags) and reads any other tag
+   * the entry carries (a second round trip: the call did not name it).
+   */
+  judge(
+    k: EntryKey,
+    found: Envelope | null,
+    pending: PendingTagStates,
+  ): Envelope | null | Promise<Envelope | null> {
+    if (found === null) return null;
+    if (!needsTagStates(found)) return found.invalidated ? judgeEntry(found, undefined, Date.now()) : found;
+    const missing = unnamedTags(found.tags, k.tags);
+    // The usual hit: the call named every tag of its entry, read in the entry's tick.
+    if (missing === undefined && pending !== undefined)
+      return pending.then((named) => judgeEntry(found, named, Date.now()));
+    return Promise.all([pending, missing ? this.tagVersions.read(missing) : undefined]).then(
+      ([named, others]) => judgeEntry(found, mergeStates(named, others), Date.now()),
+    );
+  }
+
+  /**
    * Serializes a fresh entry; throws SerializationError, so a value that cannot be cached is reported clearly.
    * `noStale`: the entry is never served stale (see `LoaderContext.noStale()`). `freshUntil`: given by a
-   * caller that reports it (the read-through tells its callers how fresh what it stored is).
+   * caller that reports it (the read-through tells its callers how fresh what it stored is). `tags`: the
+   * entry's tag stamps. `body`: the value as `serialize()` gave it.
    */
   encode(
     k: EntryKey,
@@ -57,9 +143,23 @@ export class Entries {
     policy: ResolvedPolicy,
     noStale = false,
     freshUntil = Date.now() + policy.ttl * 1000,
+    tags: readonly TagStamp[] = [],
+    body: Buffer = this.serialize(k, value),
   ): Buffer {
+    const envelope: Envelope = { value, freshUntil, costMs };
+    if (noStale) envelope.noStale = true;
+    if (tags.length > 0) envelope.tags = tags;
     try {
-      return encodeEnvelope({ value, freshUntil, costMs, ...(noStale ? { noStale } : {}) }, this.serializer);
+      return encodeEnvelope(envelope, this.serializer, body);
+    } catch (error) {
+      throw new SerializationError(k.key, error);
+    }
+  }
+
+  /** The value's bytes; throws SerializationError (at once: before a load awaits its tags' versions). */
+  serialize(k: EntryKey, value: unknown): Buffer {
+    try {
+      return serializeValue(value, this.serializer);
     } catch (error) {
       throw new SerializationError(k.key, error);
     }
@@ -67,21 +167,30 @@ export class Entries {
 
   /**
    * Stores encoded bytes, kept past freshness for the grace and stale-if-error windows. A value over the
-   * size limit is skipped with an event. Resolves whether it was stored; rejects only with StoreError.
+   * size limit is skipped with an event. Resolves what happened; rejects only with StoreError. With a
+   * `ticket` (a load's start), stores only if no invalidation landed since (see load-guard.ts).
    */
-  async write(k: EntryKey, bytes: Buffer, policy: ResolvedPolicy): Promise<boolean> {
+  async write(
+    k: EntryKey,
+    bytes: Buffer,
+    policy: ResolvedPolicy,
+    ticket?: LoadTicket,
+  ): Promise<WriteOutcome> {
     if (bytes.length > this.maxValueBytes) {
       this.#tooLarge(k, bytes.length);
-      return false;
+      return 'too-large';
     }
     const keepSeconds = policy.ttl + Math.max(policy.grace, policy.staleIfError);
     try {
-      await this.store.set(k.storeKey, bytes, keepSeconds);
-      return true;
+      if (ticket === undefined) {
+        await this.store.set(k.storeKey, bytes, keepSeconds);
+        return 'stored';
+      }
+      return await this.guard.write(k.storeKey, bytes, keepSeconds, ticket);
     } catch (error) {
       if (!(error instanceof ValueTooLargeError)) throw error;
       this.#tooLarge(k, bytes.length);
-      return false;
+      return 'too-large';
     }
   }
 
@@ -89,4 +198,24 @@ export class Entries {
     this.stats.tooLarge++;
     this.events.emit('value:too-large', { key: k.key, bytes, limit: this.maxValueBytes });
   }
+}
+
+/** The entry's tags the call did not name (undefined: none), without allocating for the usual case. */
+function unnamedTags(
+  stamps: readonly TagStamp[],
+  named: readonly string[] | undefined,
+): string[] | undefined {
+  let missing: string[] | undefined;
+  for (const { tag } of stamps) {
+    if (named?.includes(tag)) continue;
+    missing ??= [];
+    missing.push(tag);
+  }
+  return missing;
+}
+
+function mergeStates(a: TagStates | undefined, b: TagStates | undefined): TagStates {
+  if (a === undefined) return b ?? new Map();
+  if (b === undefined) return a;
+  return new Map([...a, ...b]);
 }

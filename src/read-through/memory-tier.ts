@@ -4,7 +4,8 @@
  * entry), so a hit here costs neither a round trip, nor a deserialization, nor deriving the store key.
  * It holds fresh entries only, each for at most the tier's `ttl` and never past the entry's own
  * freshness: stale values (grace, stale-if-error) and the `safe-` locks stay memcached's, reached by a
- * miss here.
+ * miss here. It never holds tag state: an entry with tags (judged against its tags' versions in memcached
+ * on every read, so an `invalidateTags()` anywhere counts at once) or an invalidated one is not taken.
  */
 import { LRUCache } from 'lru-cache';
 import type { Envelope } from '../envelope.js';
@@ -59,14 +60,14 @@ export class MemoryTier {
 
   /**
    * Holds `entry` (stored in memcached as `bytes` bytes) until the earlier of the tier's ttl and the end
-   * of its freshness; an entry already past its freshness replaces what was held by nothing. The ttl is
-   * cut by up to TTL_JITTER at random: entries read together (a restart, a warm-up) would otherwise all
-   * expire in the same instant, every ttl, and each caller would wait for memcached at once.
+   * of its freshness; an entry already past its freshness, tagged or invalidated replaces what was held by
+   * nothing. The ttl is cut by up to TTL_JITTER at random: entries read together (a restart, a warm-up)
+   * would otherwise all expire in the same instant, every ttl, and each caller would wait for memcached at once.
    */
   remember(k: EntryKey, entry: Envelope, bytes: number): void {
     const now = Date.now();
     const heldUntil = Math.min(now + this.#ttlMs * (1 - TTL_JITTER * Math.random()), entry.freshUntil);
-    if (heldUntil <= now) {
+    if (heldUntil <= now || entry.tags !== undefined || entry.invalidated) {
       this.#entries.delete(k.key);
       return;
     }

@@ -16,15 +16,18 @@
  * in-process by the cache): a cache problem never becomes the caller's error.
  */
 
-import type { Envelope } from '../envelope.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { LRUCache } from 'lru-cache';
+import type { Envelope, TagStamp } from '../envelope.js';
 import { CacheClosedError, StoreError, WaitTimeoutError } from '../errors.js';
 import type { CacheEventEmitter, CacheStats, HitTier } from '../events.js';
+import type { LoadTicket } from '../invalidation/load-guard.js';
 import { type Loader, LoaderDirectives } from '../loader-context.js';
 import type { HeldLock, SafeLock } from '../lock/safe-lock.js';
 import type { ResolvedPolicy } from '../options.js';
 import { type AnswerSource, NO_STALE_WINDOW } from './answer.js';
 import { CostMemory } from './cost-memory.js';
-import type { Entries, EntryKey } from './entries.js';
+import type { Entries, EntryKey, PendingTagStates, WriteOutcome } from './entries.js';
 import { LoadLink, recursionOn } from './load-chain.js';
 import type { HeldEntry, MemoryTier } from './memory-tier.js';
 import { RunningLoads } from './running-loads.js';
@@ -64,13 +67,17 @@ export class ReadThrough {
   readonly #deps: ReadThroughDeps;
   /** Background refreshes in flight, by store key: at most one per key in this process. */
   readonly #refreshing = new Map<string, Promise<void>>();
-  /** Writes left running after the caller was served (degraded mode). */
+  /** Writes left running after the caller was served (degraded mode), and loads after `loadTimeoutMs`. */
   readonly #pendingWrites = new Set<Promise<unknown>>();
   /** Last known load cost per key: what a lock holder publishes when the expired entry is gone. */
   readonly #costs = new CostMemory();
   readonly #loads = new RunningLoads();
   /** Aborted when `close()` gives up on what is in flight: waits end at once. */
   readonly #closing = new AbortController();
+  /** Forced refreshes (`cache.refresh()`) by store key: the latest one, and whether its load has begun. */
+  readonly #forced = new Map<string, ForcedRefresh>();
+  /** The last foreground load of recent keys: what `cache.refresh(key)` without a loader runs again. */
+  readonly #lastLoads = new LRUCache<string, ReadRequest<unknown>>({ max: RECENT_LOADS });
 
   constructor(deps: ReadThroughDeps) {
     this.#deps = deps;
@@ -82,8 +89,25 @@ export class ReadThrough {
    */
   fetch<T>(req: ReadRequest<T>, retries = 0, waitStarted?: number): Promise<T> {
     const { entries } = this.#deps;
+    const tags = entries.readTags(req); // in the entry's tick: one round trip for both
     return entries.readBytes(req).then(
-      (bytes) => this.#decide(req, entries.decode(req, bytes), retries, waitStarted),
+      (bytes) => this.#judged(req, entries.decode(req, bytes), tags, retries, waitStarted),
+      (error: unknown) => this.#recover(req, error, null, retries, waitStarted),
+    );
+  }
+
+  /** Decides on an entry once invalidation is applied: in the read's continuation unless tags must be read. */
+  #judged<T>(
+    req: ReadRequest<T>,
+    decoded: Envelope | null,
+    tags: PendingTagStates,
+    retries: number,
+    waitStarted: number | undefined,
+  ): T | Promise<T> {
+    const judged = this.#deps.entries.judge(req, decoded, tags);
+    if (!(judged instanceof Promise)) return this.#decide(req, judged, retries, waitStarted);
+    return judged.then(
+      (found) => this.#decide(req, found, retries, waitStarted),
       (error: unknown) => this.#recover(req, error, null, retries, waitStarted),
     );
   }
@@ -134,11 +158,13 @@ export class ReadThrough {
   /** `fetch()` after a miss in the memory tier: the entry the store returns is kept there too. */
   fetchThroughMemory<T>(req: ReadRequest<T>): Promise<T> {
     const { entries, memory } = this.#deps;
+    const tags = entries.readTags(req);
     return entries.readBytes(req).then(
       (bytes) => {
         const found = entries.decode(req, bytes);
+        // The tier refuses tagged and invalidated entries: what it keeps needs no judging.
         if (found !== null && bytes !== null) memory?.remember(req, found, bytes.length);
-        return this.#decide(req, found, 0, undefined);
+        return this.#judged(req, found, tags, 0, undefined);
       },
       (error: unknown) => this.#recover(req, error, null, 0, undefined),
     );
@@ -189,9 +215,67 @@ export class ReadThrough {
     this.#deps.observeCost?.(key, found.costMs);
   }
 
-  /** Settles when background refreshes and deferred writes of this moment have settled. */
+  /** Settles when background refreshes, forced refreshes and deferred writes of this moment have settled. */
   async drain(): Promise<void> {
-    await Promise.allSettled([...this.#refreshing.values(), ...this.#pendingWrites]);
+    const forced = [...this.#forced.values()].map((f) => f.promise);
+    await Promise.allSettled([...this.#refreshing.values(), ...this.#pendingWrites, ...forced]);
+  }
+
+  /** The loader and policy of the last load of `storeKey` in this process, if still remembered. */
+  lastLoad(storeKey: string): Pick<ReadRequest<unknown>, 'loader' | 'policy'> | undefined {
+    return this.#lastLoads.get(storeKey);
+  }
+
+  /**
+   * Reloads the key now and swaps the new value in (`cache.refresh()`): readers keep the stored value
+   * until then. Refreshes asked for while one waits for its turn join it; one asked for after its loader
+   * began (which may have read the database before the change that asked) runs after it. Cluster-wide it
+   * takes the `safe-` lock, waiting (at most `waitTimeoutMs`) for a holder whose load may predate the change.
+   */
+  refresh<T>(req: ReadRequest<T>): Promise<T> {
+    const current = this.#forced.get(req.storeKey);
+    if (current && !current.begun) return current.promise as Promise<T>;
+    const previous = current?.promise.catch(() => undefined);
+    const slot: ForcedRefresh = { begun: false, promise: Promise.resolve() };
+    const run = async () => {
+      await previous;
+      return this.#forceRefresh(req, slot);
+    };
+    const promise = run().finally(() => {
+      if (this.#forced.get(req.storeKey) === slot) this.#forced.delete(req.storeKey);
+    });
+    slot.promise = promise;
+    this.#forced.set(req.storeKey, slot);
+    return promise;
+  }
+
+  async #forceRefresh<T>(req: ReadRequest<T>, slot: ForcedRefresh): Promise<T> {
+    const { lock } = this.#deps;
+    const deadline = Date.now() + req.policy.waitTimeoutMs;
+    const acquire = () =>
+      lock.tryAcquire(req.storeKey, this.#costs.get(req.storeKey)).catch((error: unknown) => {
+        if (!(error instanceof StoreError)) throw error;
+        this.#storeError(req.key, error.operation, error);
+        return undefined; // memcached failed: go on without the lock (the conditional store still guards)
+      });
+    let held = await acquire();
+    while (held === null && Date.now() < deadline) {
+      await sleep(this.#deps.poll.maxMs, undefined, { signal: this.#closing.signal });
+      held = await acquire();
+    }
+    try {
+      held?.startHeartbeat();
+      slot.begun = true;
+      const ticket = await this.#observe(req);
+      const loaded = await this.#runLoader(req, null, false);
+      if (loaded.store && ticket !== null) {
+        const { outcome, freshUntil } = await this.#storeLoaded(req, loaded, ticket, false);
+        if (outcome === 'stored') req.freshUntil = freshUntil;
+      }
+      return loaded.value;
+    } finally {
+      if (held) await held.release();
+    }
   }
 
   /** The cache is closing and will not wait any longer: loads reject, waits end, new loads fail at once. */
@@ -248,8 +332,9 @@ export class ReadThrough {
     // One budget per caller: a start-over after a store failure continues the wait it interrupted.
     const started = waitStarted ?? Date.now();
     const deadline = started + req.policy.waitTimeoutMs;
-    // Any entry newer than the one we saw is the answer we wait for.
-    const accept = (e: Envelope) => seen === null || e.freshUntil > seen.freshUntil;
+    // A fresh entry newer than the one we saw is the answer we wait for (not an invalidated one).
+    const accept = (e: Envelope) =>
+      Date.now() < e.freshUntil && (seen === null || e.freshUntil > seen.freshUntil);
     // What the waiters are told to expect: the cost recorded with the expired entry, else what we learned.
     const estimateMs = seen && seen.costMs > 0 ? seen.costMs : this.#costs.get(req.storeKey);
 
@@ -258,9 +343,9 @@ export class ReadThrough {
       // batch (one round trip) and memcached, which answers a connection's requests in order, reads after
       // it has added. A loser drops what it read: its wait reads on its own schedule.
       const acquiring = lock.tryAcquire(req.storeKey, estimateMs);
-      const reread: Promise<Reread> = this.#deps.entries.read(req).then(
-        (entry) => ({ entry, error: undefined }),
-        (error: unknown) => ({ entry: null, error }),
+      const reread: Promise<Reread> = this.#deps.entries.observeEntry(req).then(
+        ({ entry, ticket }) => ({ entry, ticket, error: undefined }),
+        (error: unknown) => ({ entry: null, ticket: null, error }),
       );
       let held: HeldLock | null;
       try {
@@ -329,12 +414,13 @@ export class ReadThrough {
     try {
       // Read again under the lock: the previous holder may have stored the value and released the lock
       // between our first read and our add. Without this read we would load a value that is already there.
-      const { entry: again, error } = await reread;
-      // memcached failed: load, as without the cache
+      const { entry: again, ticket, error } = await reread;
+      // memcached failed: load, as without the cache (and without storing: the key's state is unknown)
       if (error instanceof StoreError) this.#storeError(req.key, error.operation, error);
       if (again && accept(again) && Date.now() < again.freshUntil) return waited(req, again);
       held.startHeartbeat(() => events.emit('lock:extended', { key: req.key }));
-      return await this.#loadAndStore(req, stale, false, held);
+      // The re-read noted the key's state after the lock was ours, before the loader runs.
+      return await this.#loadAndStore(req, stale, ticket === null, held, ticket ?? undefined);
     } finally {
       // Released before the caller resumes, so the next miss anywhere does not wait for the lock TTL.
       // After a load that stored, this is the release already sent with the write.
@@ -352,13 +438,16 @@ export class ReadThrough {
     return this.#load(req, stale);
   }
 
-  /** Loads and stores, answering with the stale value if the load outlives `loadTimeoutMs`. */
-  #load<T>(req: ReadRequest<T>, stale: Envelope | null, deferWrite = false): Promise<T> {
+  /**
+   * Loads and stores, answering with the stale value if the load outlives `loadTimeoutMs`. `degraded`:
+   * memcached just failed; see #loadAndStore.
+   */
+  #load<T>(req: ReadRequest<T>, stale: Envelope | null, degraded = false): Promise<T> {
     // Checked where a miss starts a load (or takes the lock), never on a hit: a background refresh has
     // no flight to join, so its loader asking for its own key would otherwise wait for itself.
     const recursion = recursionOn(req);
     if (recursion) return Promise.reject(recursion);
-    return this.#answerWithin(req, this.#loadAndStore(req, stale, deferWrite), stale);
+    return this.#answerWithin(req, this.#loadAndStore(req, stale, degraded), stale);
   }
 
   /**
@@ -387,7 +476,7 @@ export class ReadThrough {
   }
 
   /** A loaded value as it is stored: the policy the loader's directives make, its freshness and its bytes. */
-  #encodeLoaded<T>(req: ReadRequest<T>, loaded: Loaded<T>) {
+  #encodeLoaded<T>(req: ReadRequest<T>, loaded: Loaded<T>, stamps: readonly TagStamp[], body: Buffer) {
     const policy = storedPolicy(req.policy, loaded);
     const freshUntil = Date.now() + policy.ttl * 1000;
     const bytes = this.#deps.entries.encode(
@@ -397,35 +486,92 @@ export class ReadThrough {
       policy,
       loaded.noStale,
       freshUntil,
+      stamps,
+      body,
     );
     return { policy, freshUntil, bytes };
+  }
+
+  /** What a load notes before its loader runs; null (reported) when memcached failed: it will not store. */
+  #observe<T>(req: ReadRequest<T>): Promise<LoadTicket | null> {
+    return this.#deps.entries.observe(req).catch((error: unknown) => {
+      if (!(error instanceof StoreError)) throw error;
+      this.#storeError(req.key, error.operation, error);
+      return null;
+    });
+  }
+
+  /**
+   * Stores a loaded value unless an invalidation landed since `ticket` (then reported as superseded).
+   * Throws SerializationError at once (before awaiting anything); then resolves the outcome and the
+   * stored freshness, or rejects with StoreError.
+   */
+  #storeLoaded<T>(
+    req: ReadRequest<T>,
+    loaded: Loaded<T>,
+    ticket: LoadTicket,
+    background: boolean,
+    held?: HeldLock,
+  ): Promise<{ outcome: WriteOutcome; freshUntil: number }> {
+    const body = this.#deps.entries.serialize(req, loaded.value);
+    return this.#storeSerialized(req, loaded, body, ticket, background, held);
+  }
+
+  /** `held`: released right behind the write, in its batch (see #loadAndStore). */
+  async #storeSerialized<T>(
+    req: ReadRequest<T>,
+    loaded: Loaded<T>,
+    body: Buffer,
+    ticket: LoadTicket,
+    background: boolean,
+    held: HeldLock | undefined,
+  ): Promise<{ outcome: WriteOutcome; freshUntil: number }> {
+    const { entries, stats, events } = this.#deps;
+    const tags = [...new Set([...(req.tags ?? []), ...loaded.tags])];
+    const stamps = tags.length > 0 ? await entries.stamps(ticket, tags) : [];
+    let outcome: WriteOutcome = 'tags-moved';
+    if (stamps !== null) {
+      const { policy, freshUntil, bytes } = this.#encodeLoaded(req, loaded, stamps, body);
+      const writing = entries.write(req, bytes, policy, ticket);
+      void held?.release(); // awaited (never rejects) by the holder's finally
+      outcome = await writing;
+      if (outcome === 'stored') {
+        this.#remember(req, loaded, freshUntil, bytes.length, tags.length > 0);
+        return { outcome, freshUntil };
+      }
+    }
+    if (outcome !== 'too-large') {
+      stats.supersededWrites++;
+      events.emit('write:superseded', { key: req.key, reason: outcome, background });
+    }
+    return { outcome, freshUntil: Number.NaN };
   }
 
   /**
    * Runs the loader and stores its value. Store failures are reported, never thrown. A `held` lock is
    * released right behind the write, in the same batch: memcached stores the value before it deletes the
-   * lock, so a waiter that sees the lock gone finds the value.
+   * lock, so a waiter that sees the lock gone finds the value. `noted`: the key's state, read already.
+   * `degraded`: memcached just failed, so the key is not read first (that would cost the caller another
+   * failed call); the value is stored in the background by `add` only (load-guard.ts, `unread`).
    */
   async #loadAndStore<T>(
     req: ReadRequest<T>,
     stale: Envelope | null,
-    deferWrite = false,
+    degraded = false,
     held?: HeldLock,
+    noted?: LoadTicket,
   ): Promise<T> {
+    // Before the loader reads anything: what it reads is then no older than what we note.
+    const ticket = degraded ? this.#deps.entries.unread() : (noted ?? (await this.#observe(req)));
     const loaded = await this.#runLoader(req, stale, false);
-    if (!loaded.store) return loaded.value;
-    const { policy, freshUntil, bytes } = this.#encodeLoaded(req, loaded);
-    const writing = this.#deps.entries.write(req, bytes, policy);
-    void held?.release(); // awaited (never rejects) by the holder's finally
-    const write = writing.then(
-      (stored) => {
-        if (!stored) return;
-        req.freshUntil = freshUntil;
-        this.#remember(req, loaded, freshUntil, bytes.length);
+    if (!loaded.store || ticket === null) return loaded.value;
+    const write = this.#storeLoaded(req, loaded, ticket, false, held).then(
+      ({ outcome, freshUntil }) => {
+        if (outcome === 'stored') req.freshUntil = freshUntil;
       },
       (error: unknown) => this.#storeError(req.key, 'set', error),
     );
-    if (deferWrite) this.#track(write);
+    if (degraded) this.#track(write);
     else await write;
     return loaded.value;
   }
@@ -436,6 +582,7 @@ export class ReadThrough {
     stats.loads++;
     // Timed and counted from when the loader starts: a wait for a slot under the cap is not its cost.
     let started = 0;
+    if (!background) this.#lastLoads.set(req.storeKey, req as ReadRequest<unknown>);
     const load = async () => {
       started = performance.now();
       stats.inflightLoads++;
@@ -462,13 +609,20 @@ export class ReadThrough {
       events.emit('load', { key: req.key, durationMs: costMs, background });
       this.#costs.learn(req.storeKey, costMs);
       this.#deps.observeCost?.(req.key, costMs);
-      return { value, store: directives.store, ttl: directives.ttl, noStale: !directives.stale, costMs };
+      return {
+        value,
+        store: directives.store,
+        ttl: directives.ttl,
+        noStale: !directives.stale,
+        costMs,
+        tags: directives.tags,
+      };
     } catch (error) {
       stats.loadErrors++;
       events.emit('load:error', { key: req.key, error, background });
       if (stale && !background) {
         const value = this.#serveStale(req, stale, 'error');
-        return { value, store: false, ttl: undefined, noStale: false, costMs: 0 };
+        return { value, store: false, ttl: undefined, noStale: false, costMs: 0, tags: [] };
       }
       throw error;
     }
@@ -486,7 +640,7 @@ export class ReadThrough {
    * memcached failed. If that failure just marked the node down (failover now sends the key elsewhere)
    * or a read met a stale connection, start over, at most twice (a reset, then a refusal), still within
    * the wait budget of the first attempt. Otherwise load directly (still coalesced in-process) and store
-   * without waiting.
+   * without waiting, by `add` only (see #loadAndStore).
    */
   #recover<T>(
     req: ReadRequest<T>,
@@ -518,15 +672,13 @@ export class ReadThrough {
     const held = await this.#deps.lock.tryAcquire(req.storeKey, seen.costMs > 0 ? seen.costMs : null);
     if (!held) return;
     try {
-      const again = await this.#deps.entries.read(req);
-      if (again && again.freshUntil > seen.freshUntil) return; // someone refreshed it meanwhile
+      const { entry: again, ticket } = await this.#deps.entries.observeEntry(req);
+      // Someone refreshed it meanwhile (a fresh, newer entry; an invalidated one is never fresh).
+      if (again && Date.now() < again.freshUntil && again.freshUntil > seen.freshUntil) return;
       held.startHeartbeat();
       const loaded = await this.#runLoader(req, null, true);
       if (!loaded.store) return;
-      const { policy, freshUntil, bytes } = this.#encodeLoaded(req, loaded);
-      const writing = this.#deps.entries.write(req, bytes, policy);
-      void held.release(); // right behind the write, in its batch (see #loadAndStore)
-      if (await writing) this.#remember(req, loaded, freshUntil, bytes.length);
+      await this.#storeLoaded(req, loaded, ticket, true, held);
       this.#deps.stats.backgroundRefreshes++;
       this.#deps.events.emit('refresh:done', { key: req.key, durationMs: loaded.costMs });
     } finally {
@@ -534,8 +686,15 @@ export class ReadThrough {
     }
   }
 
-  /** Keeps a value this process just stored in the memory tier, when it is on. */
-  #remember(req: EntryKey, loaded: Loaded<unknown>, freshUntil: number, bytes: number): void {
+  /** Keeps a value this process just stored in the memory tier, when it is on (never a tagged one). */
+  #remember(
+    req: EntryKey,
+    loaded: Loaded<unknown>,
+    freshUntil: number,
+    bytes: number,
+    tagged: boolean,
+  ): void {
+    if (tagged) return; // its tags are judged in memcached on every read
     const { value, costMs, noStale } = loaded;
     const entry: Envelope = noStale ? { value, freshUntil, costMs, noStale } : { value, freshUntil, costMs };
     this.#deps.memory?.remember(req, entry, bytes);
@@ -554,9 +713,20 @@ export class ReadThrough {
 
 type StaleReason = 'error' | 'wait-timeout' | 'load-timeout';
 
+interface ForcedRefresh {
+  /** Its loader may have read the database: a refresh asked for now must run after it. */
+  begun: boolean;
+  promise: Promise<unknown>;
+}
+
+/** Keys whose last loader `cache.refresh(key)` remembers (loads only: hits record nothing). */
+const RECENT_LOADS = 1000;
+
 /** The re-read issued with the lock's add: what it found, or the error it met (never a rejection). */
 interface Reread {
   entry: Envelope | null;
+  /** What the load notes of the key (load-guard.ts); null when the re-read failed. */
+  ticket: LoadTicket | null;
   error: unknown;
 }
 
@@ -572,6 +742,8 @@ interface Loaded<T> {
   /** The loader said noStale(): the entry lives its TTL only. */
   noStale: boolean;
   costMs: number;
+  /** Tags the loader named (`ctx.addTags()`), besides the call's. */
+  tags: readonly string[];
 }
 
 /** The policy a loaded value is stored with: the loader's TTL, and no stale window if it said noStale(). */
