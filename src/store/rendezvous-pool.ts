@@ -7,8 +7,9 @@
  */
 import { NodeDownError, type StoreError } from '../errors.js';
 import { failureKind } from './failures.js';
-import type { NodePool, OutcomeListener, Placement, PoolNode } from './node-pool.js';
+import type { NodePool, OutcomeListener, Placement, PoolNode, PoolRouting, Route } from './node-pool.js';
 import { RendezvousRouter } from './rendezvous.js';
+import { capTtl, routedAdd, routedGet, routedWrite } from './route-calls.js';
 import type { Store, StoreCallOptions } from './store.js';
 
 /**
@@ -60,23 +61,32 @@ export class RendezvousPool<N extends PoolNode = PoolNode> implements Store, Nod
   }
 
   get(key: string, options?: StoreCallOptions): Promise<Buffer | null> {
-    return this.#call('get', key, options, (p) => p.node.get(key));
+    return (
+      this.#byRoute('get', key, options, false, (route, report) => routedGet(key, route, report)) ??
+      this.#call('get', key, options, (p) => p.node.get(key))
+    );
   }
 
   set(key: string, value: Buffer, ttlSeconds: number, options?: StoreCallOptions): Promise<void> {
-    return this.#call('set', key, options, (p) => p.node.set(key, value, capTtl(ttlSeconds, p.maxTtl)));
+    return this.#write('set', key, options, (p) => p.node.set(key, value, capTtl(ttlSeconds, p.maxTtl)));
   }
 
   add(key: string, value: Buffer, ttlSeconds: number, options?: StoreCallOptions): Promise<boolean> {
-    return this.#call('add', key, options, (p) => p.node.add(key, value, capTtl(ttlSeconds, p.maxTtl)));
+    const add = (p: Placement) => p.node.add(key, value, capTtl(ttlSeconds, p.maxTtl));
+    if (options?.route === undefined) return this.#write('add', key, options, add);
+    // A key routed with another (a lock) is taken on every node its route names, or on none.
+    return (
+      this.#byRoute('add', key, options, true, (route, report) => routedAdd(key, route, report, add)) ??
+      this.#call('add', key, options, add)
+    );
   }
 
   delete(key: string, options?: StoreCallOptions): Promise<boolean> {
-    return this.#call('delete', key, options, (p) => p.node.delete(key));
+    return this.#write('delete', key, options, (p) => p.node.delete(key));
   }
 
   touch(key: string, ttlSeconds: number, options?: StoreCallOptions): Promise<boolean> {
-    return this.#call('touch', key, options, (p) => p.node.touch(key, capTtl(ttlSeconds, p.maxTtl)));
+    return this.#write('touch', key, options, (p) => p.node.touch(key, capTtl(ttlSeconds, p.maxTtl)));
   }
 
   async close(): Promise<void> {
@@ -87,6 +97,44 @@ export class RendezvousPool<N extends PoolNode = PoolNode> implements Store, Nod
     const outcome = error === null ? 'ok' : failureKind(error);
     if (outcome === null) return;
     for (const listener of this.#outcomeListeners) listener(index, outcome);
+  }
+
+  /** A write: to every node its route names, or to its one placement. */
+  #write<T>(
+    operation: string,
+    key: string,
+    options: StoreCallOptions | undefined,
+    write: (placement: Placement) => Promise<T>,
+  ): Promise<T> {
+    return (
+      this.#byRoute(operation, key, options, true, (route, report) =>
+        routedWrite(operation, key, options?.route === undefined, route, report, write),
+      ) ?? this.#call(operation, key, options, write)
+    );
+  }
+
+  /**
+   * Runs a call by its route when its routing is this pool's and routes (`routing.route`); undefined
+   * otherwise (the call is placed by `place`, or goes to its owner). A route nowhere rejects at once.
+   */
+  #byRoute<T>(
+    operation: string,
+    key: string,
+    options: StoreCallOptions | undefined,
+    write: boolean,
+    run: (route: Route, report: PoolRouting['report']) => Promise<T>,
+  ): Promise<T> | undefined {
+    const routing = options?.routing;
+    if (routing?.route === undefined || routing.pool !== this) return undefined;
+    try {
+      const routeKey = options?.route ?? key;
+      const owner = this.#router.pick(routeKey);
+      const route = routing.route(routeKey, owner, options?.route !== undefined, write);
+      if (!route) return Promise.reject(new NodeDownError(operation, (this.nodes[owner] as N).id));
+      return run(route, routing.report);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   #call<T>(
@@ -112,10 +160,4 @@ export class RendezvousPool<N extends PoolNode = PoolNode> implements Store, Nod
     if (!placement) throw new NodeDownError(operation, (this.nodes[owner] as N).id);
     return placement;
   }
-}
-
-/** A TTL no longer than `maxTtl` (0, "no expiry", becomes `maxTtl`). */
-function capTtl(ttlSeconds: number, maxTtl: number | undefined): number {
-  if (maxTtl === undefined) return ttlSeconds;
-  return ttlSeconds <= 0 ? maxTtl : Math.min(ttlSeconds, maxTtl);
 }

@@ -87,6 +87,13 @@ export class MemcachedNode implements PoolNode {
     );
   }
 
+  /** Empties the node (`flush_all`): every item is invalidated at once. */
+  flush(): Promise<void> {
+    return this.#request<void>('flush', this.#timeoutMs, (done) =>
+      this.#client.flush((error) => done(error, undefined)),
+    );
+  }
+
   /** Asks the node who it is (`stats`: pid, uptime), within `timeoutMs`. The outcome is not reported. */
   probe(timeoutMs: number): Promise<NodeIdentity> {
     return this.#request<NodeIdentity>(
