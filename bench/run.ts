@@ -18,13 +18,14 @@ import { writeResults } from './lib/results.js';
 import { type BenchServers, openServers } from './lib/servers.js';
 import { hitPath } from './scenarios/hit-path.js';
 import { nodeDeath } from './scenarios/node-death.js';
+import { nodeReturn } from './scenarios/node-return.js';
 import { scaling } from './scenarios/scaling.js';
 import type { Scenario, ScenarioResult } from './scenarios/scenario.js';
 import { stampede } from './scenarios/stampede.js';
 import { warmupRecorder } from './scenarios/warmup-recorder.js';
 
 const BENCHMARKS_MD = fileURLToPath(new URL('../docs/benchmarks.md', import.meta.url));
-const SCENARIOS: readonly Scenario[] = [stampede, hitPath, scaling, nodeDeath, warmupRecorder];
+const SCENARIOS: readonly Scenario[] = [stampede, hitPath, scaling, nodeDeath, nodeReturn, warmupRecorder];
 
 function selectScenarios(only: readonly string[]): Scenario[] {
   if (only.length === 0) return [...SCENARIOS];
