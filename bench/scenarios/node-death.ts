@@ -29,6 +29,8 @@ const MODES: Record<Mode, object> = {
 interface WorkerReport {
   loads: Record<string, number[]>;
   errors: number;
+  /** memcached calls that failed (timeouts on a starved machine show here, and load directly). */
+  storeErrors: number;
   requests: number;
   latencies: number[];
 }
@@ -85,6 +87,7 @@ async function runMode(mode: Mode, watchMs: number, ctx: ScenarioContext) {
         lostLoads,
         worstKey,
         errors: reports.reduce((n, r) => n + r.errors, 0),
+        storeErrors: reports.reduce((n, r) => n + r.storeErrors, 0),
         requests: reports.reduce((n, r) => n + r.requests, 0),
         latency,
       };
@@ -121,6 +124,7 @@ export const nodeDeath: Scenario = {
             'worst key',
             'requests',
             'errors',
+            'store errors',
             'p50 ms',
             'p99 ms',
           ],
@@ -133,6 +137,7 @@ export const nodeDeath: Scenario = {
             String(r.worstKey),
             count(r.requests),
             String(r.errors),
+            String(r.storeErrors),
             ms(r.latency.p50),
             ms(r.latency.p99),
           ]),

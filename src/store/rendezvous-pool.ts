@@ -7,7 +7,7 @@
  */
 import { NodeDownError, type StoreError } from '../errors.js';
 import { failureKind } from './failures.js';
-import type { NodePool, OutcomeListener, Placement, PoolNode, PoolRouting, Route } from './node-pool.js';
+import type { NodePool, OutcomeListener, Placement, PoolNode, Route } from './node-pool.js';
 import { RendezvousRouter } from './rendezvous.js';
 import { capTtl, routedAdd, routedGet, routedWrite } from './route-calls.js';
 import type { Store, StoreCallOptions } from './store.js';
@@ -61,10 +61,13 @@ export class RendezvousPool<N extends PoolNode = PoolNode> implements Store, Nod
   }
 
   get(key: string, options?: StoreCallOptions): Promise<Buffer | null> {
-    return (
-      this.#byRoute('get', key, options, false, (route, report) => routedGet(key, route, report)) ??
-      this.#call('get', key, options, (p) => p.node.get(key))
-    );
+    try {
+      const route = this.#routeOf('get', key, options, false);
+      if (route === undefined) return this.#place('get', key, options).node.get(key);
+      return routedGet(key, route, options?.routing?.report);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   set(key: string, value: Buffer, ttlSeconds: number, options?: StoreCallOptions): Promise<void> {
@@ -75,10 +78,13 @@ export class RendezvousPool<N extends PoolNode = PoolNode> implements Store, Nod
     const add = (p: Placement) => p.node.add(key, value, capTtl(ttlSeconds, p.maxTtl));
     if (options?.route === undefined) return this.#write('add', key, options, add);
     // A key routed with another (a lock) is taken on every node its route names, or on none.
-    return (
-      this.#byRoute('add', key, options, true, (route, report) => routedAdd(key, route, report, add)) ??
-      this.#call('add', key, options, add)
-    );
+    try {
+      const route = this.#routeOf('add', key, options, true);
+      if (route === undefined) return add(this.#place('add', key, options));
+      return routedAdd(key, route, options.routing?.report, add);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   delete(key: string, options?: StoreCallOptions): Promise<boolean> {
@@ -106,48 +112,33 @@ export class RendezvousPool<N extends PoolNode = PoolNode> implements Store, Nod
     options: StoreCallOptions | undefined,
     write: (placement: Placement) => Promise<T>,
   ): Promise<T> {
-    return (
-      this.#byRoute(operation, key, options, true, (route, report) =>
-        routedWrite(operation, key, options?.route === undefined, route, report, write),
-      ) ?? this.#call(operation, key, options, write)
-    );
+    try {
+      const route = this.#routeOf(operation, key, options, true);
+      if (route === undefined) return write(this.#place(operation, key, options));
+      const entry = options?.route === undefined;
+      return routedWrite(operation, key, entry, route, options?.routing?.report, write);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /**
-   * Runs a call by its route when its routing is this pool's and routes (`routing.route`); undefined
-   * otherwise (the call is placed by `place`, or goes to its owner). A route nowhere rejects at once.
+   * The route of a call whose routing is this pool's and routes (`routing.route`); undefined otherwise (the
+   * call is placed by `#place`). Throws `NodeDownError` for a route nowhere: the callers reject with it.
    */
-  #byRoute<T>(
+  #routeOf(
     operation: string,
     key: string,
     options: StoreCallOptions | undefined,
     write: boolean,
-    run: (route: Route, report: PoolRouting['report']) => Promise<T>,
-  ): Promise<T> | undefined {
+  ): Route | undefined {
     const routing = options?.routing;
     if (routing?.route === undefined || routing.pool !== this) return undefined;
-    try {
-      const routeKey = options?.route ?? key;
-      const owner = this.#router.pick(routeKey);
-      const route = routing.route(routeKey, owner, options?.route !== undefined, write);
-      if (!route) return Promise.reject(new NodeDownError(operation, (this.nodes[owner] as N).id));
-      return run(route, routing.report);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-  }
-
-  #call<T>(
-    operation: string,
-    key: string,
-    options: StoreCallOptions | undefined,
-    run: (placement: Placement) => Promise<T>,
-  ): Promise<T> {
-    try {
-      return run(this.#place(operation, key, options));
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    const routeKey = options?.route ?? key;
+    const owner = this.#router.pick(routeKey);
+    const route = routing.route(routeKey, owner, options?.route !== undefined, write);
+    if (!route) throw new NodeDownError(operation, (this.nodes[owner] as N).id);
+    return route;
   }
 
   #place(operation: string, key: string, options: StoreCallOptions | undefined): Placement {

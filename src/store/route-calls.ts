@@ -16,10 +16,15 @@ export function capTtl(ttlSeconds: number, maxTtl: number | undefined): number {
 }
 
 /** Reads the primary; on a miss, the route's `next`, adding a value found there at the primary. */
-export async function routedGet(key: string, route: Route, report: Report): Promise<Buffer | null> {
-  const value = await route.primary.node.get(key);
+export function routedGet(key: string, route: Route, report: Report): Promise<Buffer | null> {
+  const read = route.primary.node.get(key);
   const next = route.next;
-  if (value !== null || next === undefined) return value;
+  // The hit path: one read, no extra promise.
+  if (next === undefined) return read;
+  return read.then((value) => (value === null ? readNext(key, route, next, report) : value));
+}
+
+async function readNext(key: string, route: Route, next: Placement, report: Report): Promise<Buffer | null> {
   let found: Buffer | null;
   try {
     found = await next.node.get(key);
@@ -57,7 +62,7 @@ function copyHome(
  * copy has settled too (each is bounded by its node's timeout), so a resolved write is on every live copy.
  * `entry`: the key is an entry (a copy that failed may hold an older value), not a lock.
  */
-export async function routedWrite<T>(
+export function routedWrite<T>(
   operation: string,
   key: string,
   entry: boolean,
@@ -65,7 +70,19 @@ export async function routedWrite<T>(
   report: Report,
   write: (placement: Placement) => Promise<T>,
 ): Promise<T> {
-  if (route.copies.length === 0) return write(route.primary);
+  return route.copies.length === 0
+    ? write(route.primary)
+    : writeAll(operation, key, entry, route, report, write);
+}
+
+async function writeAll<T>(
+  operation: string,
+  key: string,
+  entry: boolean,
+  route: Route,
+  report: Report,
+  write: (placement: Placement) => Promise<T>,
+): Promise<T> {
   const primary = write(route.primary);
   const copies = route.copies.map((placement) =>
     write(placement).then(undefined, (error: unknown) =>
@@ -88,6 +105,7 @@ export async function routedAdd(
   report: Report,
   add: (placement: Placement) => Promise<boolean>,
 ): Promise<boolean> {
+  if (route.copies.length === 0) return add(route.primary);
   if (!(await add(route.primary))) return false;
   const taken: Placement[] = [route.primary];
   for (const placement of route.copies) {
