@@ -60,7 +60,14 @@ export type {
   PoolNode,
   PoolRouting,
 } from './store/node-pool.js';
-export type { Store, StoreCallOptions } from './store/store.js';
+export type {
+  CasDeleteOutcome,
+  CasMismatch,
+  CasToken,
+  CasValue,
+  Store,
+  StoreCallOptions,
+} from './store/store.js';
 export type { WarmupErrorCode } from './warmup/errors.js';
 export * from './warmup/index.js';
 

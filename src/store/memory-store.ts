@@ -4,10 +4,19 @@
  */
 import { InvalidOptionError } from '../errors.js';
 import { checkObject } from '../validation.js';
-import { checkStoreTtl, type Store } from './store.js';
+import {
+  type CasDeleteOutcome,
+  type CasMismatch,
+  type CasToken,
+  type CasValue,
+  checkStoreTtl,
+  type Store,
+} from './store.js';
 
 interface Item {
   value: Buffer;
+  /** Changes on every write, as memcached's CAS does. */
+  cas: CasToken;
   /** Epoch ms, or Infinity for no expiry. */
   expiresAt: number;
 }
@@ -22,6 +31,7 @@ const MEMORY_STORE_OPTIONS = new Set(['maxItems']);
 export class MemoryStore implements Store {
   readonly #items = new Map<string, Item>();
   readonly #maxItems: number;
+  #lastCas = 0n;
 
   constructor(options: MemoryStoreOptions = {}) {
     checkObject('options', options, MEMORY_STORE_OPTIONS, '');
@@ -42,18 +52,41 @@ export class MemoryStore implements Store {
   }
 
   async set(key: string, value: Buffer, ttlSeconds: number): Promise<void> {
-    this.#items.delete(key);
-    this.#items.set(key, { value: Buffer.from(value), expiresAt: expiryOf(ttlSeconds) });
-    if (this.#items.size > this.#maxItems) {
-      const oldest = this.#items.keys().next().value;
-      if (oldest !== undefined) this.#items.delete(oldest);
-    }
+    this.#write(key, value, ttlSeconds);
   }
 
   async add(key: string, value: Buffer, ttlSeconds: number): Promise<boolean> {
-    if (this.#live(key)) return false;
-    await this.set(key, value, ttlSeconds);
-    return true;
+    return (await this.addWithCas(key, value, ttlSeconds)) !== null;
+  }
+
+  async getWithCas(key: string): Promise<CasValue | null> {
+    const item = this.#live(key);
+    return item ? { value: item.value, cas: item.cas } : null;
+  }
+
+  async addWithCas(key: string, value: Buffer, ttlSeconds: number): Promise<CasToken | null> {
+    if (this.#live(key)) return null;
+    return this.#write(key, value, ttlSeconds);
+  }
+
+  async setIfCas(
+    key: string,
+    value: Buffer,
+    ttlSeconds: number,
+    cas: CasToken,
+  ): Promise<CasToken | CasMismatch> {
+    const item = this.#live(key);
+    if (!item) return 'missing';
+    if (item.cas !== cas) return 'changed';
+    return this.#write(key, value, ttlSeconds);
+  }
+
+  async deleteIfCas(key: string, cas: CasToken): Promise<CasDeleteOutcome> {
+    const item = this.#live(key);
+    if (!item) return 'missing';
+    if (item.cas !== cas) return 'changed';
+    this.#items.delete(key);
+    return 'deleted';
   }
 
   async delete(key: string): Promise<boolean> {
@@ -71,6 +104,19 @@ export class MemoryStore implements Store {
 
   async close(): Promise<void> {
     this.#items.clear();
+  }
+
+  /** Stores a copy of `value` as a new version of `key`, dropping the oldest item past `maxItems`. */
+  #write(key: string, value: Buffer, ttlSeconds: number): CasToken {
+    const expiresAt = expiryOf(ttlSeconds);
+    this.#lastCas++;
+    this.#items.delete(key);
+    this.#items.set(key, { value: Buffer.from(value), cas: this.#lastCas, expiresAt });
+    if (this.#items.size > this.#maxItems) {
+      const oldest = this.#items.keys().next().value;
+      if (oldest !== undefined) this.#items.delete(oldest);
+    }
+    return this.#lastCas;
   }
 
   #live(key: string): Item | undefined {

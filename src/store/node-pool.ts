@@ -6,6 +6,7 @@
  * sharing one pool route independently, and a wrapper around the pool keeps their routing by forwarding
  * its call options. `RendezvousPool` implements this over any `PoolNode`; a transport adds its node class.
  */
+import type { CasDeleteOutcome, CasMismatch, CasToken, CasValue } from './cas.js';
 
 /** Identity of a running node process: a restart changes its pid and resets its uptime. */
 export interface NodeIdentity {
@@ -29,6 +30,11 @@ export interface PoolNode {
   touch(key: string, ttlSeconds: number): Promise<boolean>;
   /** Empties the node (memcached `flush_all`): the safe way back for a node whose stale keys were not all remembered. */
   flush(): Promise<void>;
+  /** The compare-and-swap calls, as `Store` describes them (memcached's own CAS). */
+  getWithCas(key: string): Promise<CasValue | null>;
+  addWithCas(key: string, value: Buffer, ttlSeconds: number): Promise<CasToken | null>;
+  setIfCas(key: string, value: Buffer, ttlSeconds: number, cas: CasToken): Promise<CasToken | CasMismatch>;
+  deleteIfCas(key: string, cas: CasToken): Promise<CasDeleteOutcome>;
   /** Asks the node who it is, within `timeoutMs`. Not reported as a call outcome. */
   probe(timeoutMs: number): Promise<NodeIdentity>;
   close(): void;

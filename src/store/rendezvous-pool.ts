@@ -7,10 +7,11 @@
  */
 import { NodeDownError, type StoreError } from '../errors.js';
 import { failureKind } from './failures.js';
-import type { NodePool, OutcomeListener, Placement, PoolNode, Route } from './node-pool.js';
+import type { NodePool, OutcomeListener, Placement, PoolNode, PoolRouting, Route } from './node-pool.js';
 import { RendezvousRouter } from './rendezvous.js';
 import { capTtl, routedAdd, routedGet, routedWrite } from './route-calls.js';
-import type { Store, StoreCallOptions } from './store.js';
+import { routedAddWithCas, routedDeleteIfCas, routedGetWithCas, routedSetIfCas } from './route-cas.js';
+import type { CasDeleteOutcome, CasMismatch, CasToken, CasValue, Store, StoreCallOptions } from './store.js';
 
 /**
  * Creates node `index` of the pool. The node calls `report` with the outcome of every ordinary call
@@ -95,6 +96,61 @@ export class RendezvousPool<N extends PoolNode = PoolNode> implements Store, Nod
     return this.#write('touch', key, options, (p) => p.node.touch(key, capTtl(ttlSeconds, p.maxTtl)));
   }
 
+  getWithCas(key: string, options?: StoreCallOptions): Promise<CasValue | null> {
+    return this.#cas(
+      'get',
+      key,
+      options,
+      false,
+      (p) => p.node.getWithCas(key),
+      (route) => routedGetWithCas(key, route),
+    );
+  }
+
+  addWithCas(
+    key: string,
+    value: Buffer,
+    ttlSeconds: number,
+    options?: StoreCallOptions,
+  ): Promise<CasToken | null> {
+    return this.#cas(
+      'add',
+      key,
+      options,
+      true,
+      (p) => p.node.addWithCas(key, value, capTtl(ttlSeconds, p.maxTtl)),
+      (route, single, report) => routedAddWithCas(key, value, ttlSeconds, single, route, report),
+    );
+  }
+
+  setIfCas(
+    key: string,
+    value: Buffer,
+    ttlSeconds: number,
+    cas: CasToken,
+    options?: StoreCallOptions,
+  ): Promise<CasToken | CasMismatch> {
+    return this.#cas(
+      'set',
+      key,
+      options,
+      true,
+      (p) => p.node.setIfCas(key, value, capTtl(ttlSeconds, p.maxTtl), cas),
+      (route, single, report) => routedSetIfCas(key, value, ttlSeconds, cas, single, route, report),
+    );
+  }
+
+  deleteIfCas(key: string, cas: CasToken, options?: StoreCallOptions): Promise<CasDeleteOutcome> {
+    return this.#cas(
+      'delete',
+      key,
+      options,
+      true,
+      (p) => p.node.deleteIfCas(key, cas),
+      (route, single, report) => routedDeleteIfCas(key, cas, single, route, report),
+    );
+  }
+
   async close(): Promise<void> {
     for (const node of this.nodes) node.close();
   }
@@ -117,6 +173,24 @@ export class RendezvousPool<N extends PoolNode = PoolNode> implements Store, Nod
       if (route === undefined) return write(this.#place(operation, key, options));
       const entry = options?.route === undefined;
       return routedWrite(operation, key, entry, route, options?.routing?.report, write);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** A compare-and-swap call: at its one placement, or decided by its route's primary (route-cas.ts). */
+  #cas<T>(
+    operation: string,
+    key: string,
+    options: StoreCallOptions | undefined,
+    write: boolean,
+    placed: (placement: Placement) => Promise<T>,
+    routed: (route: Route, single: boolean, report: PoolRouting['report']) => Promise<T>,
+  ): Promise<T> {
+    try {
+      const route = this.#routeOf(operation, key, options, write);
+      if (route === undefined) return placed(this.#place(operation, key, options));
+      return routed(route, options?.route !== undefined, options?.routing?.report);
     } catch (error) {
       return Promise.reject(error);
     }

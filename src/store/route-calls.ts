@@ -126,8 +126,8 @@ export async function routedAdd(
   return true;
 }
 
-/** A listener that throws must not fail the call whose side work it was told about. */
-function tell(report: Report, event: RouteEvent): void {
+/** Tells the routing of a call's side work: a listener that throws must not fail the call. */
+export function tell(report: Report, event: RouteEvent): void {
   try {
     report?.(event);
   } catch {

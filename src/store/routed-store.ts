@@ -5,7 +5,7 @@
  * share one options object built here, once.
  */
 import type { NodePool, PoolRouting } from './node-pool.js';
-import type { Store, StoreCallOptions } from './store.js';
+import type { CasDeleteOutcome, CasMismatch, CasToken, CasValue, Store, StoreCallOptions } from './store.js';
 
 export class RoutedStore implements Store {
   readonly #inner: Store;
@@ -40,6 +40,33 @@ export class RoutedStore implements Store {
 
   touch(key: string, ttlSeconds: number, options?: StoreCallOptions): Promise<boolean> {
     return this.#inner.touch(key, ttlSeconds, this.#with(options));
+  }
+
+  getWithCas(key: string, options?: StoreCallOptions): Promise<CasValue | null> {
+    return this.#inner.getWithCas(key, this.#with(options));
+  }
+
+  addWithCas(
+    key: string,
+    value: Buffer,
+    ttlSeconds: number,
+    options?: StoreCallOptions,
+  ): Promise<CasToken | null> {
+    return this.#inner.addWithCas(key, value, ttlSeconds, this.#with(options));
+  }
+
+  setIfCas(
+    key: string,
+    value: Buffer,
+    ttlSeconds: number,
+    cas: CasToken,
+    options?: StoreCallOptions,
+  ): Promise<CasToken | CasMismatch> {
+    return this.#inner.setIfCas(key, value, ttlSeconds, cas, this.#with(options));
+  }
+
+  deleteIfCas(key: string, cas: CasToken, options?: StoreCallOptions): Promise<CasDeleteOutcome> {
+    return this.#inner.deleteIfCas(key, cas, this.#with(options));
   }
 
   /** The view does not own the store: whoever created it closes it. */

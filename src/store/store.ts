@@ -1,5 +1,8 @@
 import { InvalidOptionError } from '../errors.js';
+import type { CasDeleteOutcome, CasMismatch, CasToken, CasValue } from './cas.js';
 import type { NodePool, PoolRouting } from './node-pool.js';
+
+export type { CasDeleteOutcome, CasMismatch, CasToken, CasValue } from './cas.js';
 
 /**
  * The Store interface: the mechanism under the policy. A store knows nothing of locks or waiters, and of
@@ -24,7 +27,13 @@ export interface StoreCallOptions {
   routing?: PoolRouting;
 }
 
-/** TTLs are in seconds; 0 means no expiry. Values are opaque bytes. */
+/**
+ * TTLs are in seconds; 0 means no expiry. Values are opaque bytes.
+ *
+ * The compare-and-swap calls (`getWithCas`, `addWithCas`, `setIfCas`, `deleteIfCas`) are atomic on the
+ * server: a write or delete that carries a CAS happens only if nobody wrote the item since that CAS was read.
+ * Every transport uses memcached's own CAS, so a token read over one protocol is valid over the other.
+ */
 export interface Store {
   get(key: string, options?: StoreCallOptions): Promise<Buffer | null>;
   set(key: string, value: Buffer, ttlSeconds: number, options?: StoreCallOptions): Promise<void>;
@@ -34,6 +43,28 @@ export interface Store {
   delete(key: string, options?: StoreCallOptions): Promise<boolean>;
   /** Resets the expiry of an existing key; resolves `false` when the key is absent. */
   touch(key: string, ttlSeconds: number, options?: StoreCallOptions): Promise<boolean>;
+  /** The value and the CAS of its item, or null when the key is absent. */
+  getWithCas(key: string, options?: StoreCallOptions): Promise<CasValue | null>;
+  /** `add` that resolves the stored item's CAS, or null when the key existed. Never retried blindly. */
+  addWithCas(
+    key: string,
+    value: Buffer,
+    ttlSeconds: number,
+    options?: StoreCallOptions,
+  ): Promise<CasToken | null>;
+  /**
+   * Stores only if the item's CAS is still `cas`: resolves the new CAS, `'changed'` when someone wrote the
+   * item since, `'missing'` when it is gone (expired, deleted, evicted).
+   */
+  setIfCas(
+    key: string,
+    value: Buffer,
+    ttlSeconds: number,
+    cas: CasToken,
+    options?: StoreCallOptions,
+  ): Promise<CasToken | CasMismatch>;
+  /** Deletes only if the item's CAS is still `cas`. */
+  deleteIfCas(key: string, cas: CasToken, options?: StoreCallOptions): Promise<CasDeleteOutcome>;
   close(): Promise<void>;
   /** The pool of nodes under this store, for safe mode to watch: a pool names itself, a wrapper its inner store's. */
   readonly nodePool?: NodePool | undefined;

@@ -68,7 +68,7 @@ describe('MetaNode on real memcached', () => {
     expect(typeof renewed).toBe('bigint');
     expect(await node.setIfCas('lock', Buffer.from('me'), 30, cas as bigint)).toBe('changed');
     expect(await node.deleteIfCas('lock', cas as bigint)).toBe('changed');
-    expect(await node.deleteIfCas('lock', renewed as bigint)).toBe('done');
+    expect(await node.deleteIfCas('lock', renewed as bigint)).toBe('deleted');
     expect(await node.deleteIfCas('lock', renewed as bigint)).toBe('missing');
     expect(await node.setIfCas('lock', Buffer.from('me'), 30, 1n)).toBe('missing');
     expect(await node.getWithCas('lock')).toBeNull();

@@ -3,8 +3,9 @@
  * policy degrades. (Integration tests use real memcached faults: kill, SIGSTOP, restart.)
  */
 import { StoreError } from '../../src/errors.js';
-import type { Store, StoreCallOptions } from '../../src/store/store.js';
+import type { CasToken, Store, StoreCallOptions } from '../../src/store/store.js';
 
+/** The CAS calls count as, and fail with, their plain kind: `getWithCas` is a 'get', `setIfCas` a 'set'... */
 type Operation = 'get' | 'set' | 'add' | 'delete' | 'touch';
 /** `'fail'`: a plain StoreError; `'reset'`: one whose cause is a reset connection (ECONNRESET). */
 export type Fault = 'fail' | 'reset' | { delayMs: number };
@@ -39,6 +40,18 @@ export class ChaosStore implements Store {
   }
   touch(key: string, ttl: number, o?: StoreCallOptions) {
     return this.#run('touch', () => this.inner.touch(key, ttl, o));
+  }
+  getWithCas(key: string, o?: StoreCallOptions) {
+    return this.#run('get', () => this.inner.getWithCas(key, o));
+  }
+  addWithCas(key: string, value: Buffer, ttl: number, o?: StoreCallOptions) {
+    return this.#run('add', () => this.inner.addWithCas(key, value, ttl, o));
+  }
+  setIfCas(key: string, value: Buffer, ttl: number, cas: CasToken, o?: StoreCallOptions) {
+    return this.#run('set', () => this.inner.setIfCas(key, value, ttl, cas, o));
+  }
+  deleteIfCas(key: string, cas: CasToken, o?: StoreCallOptions) {
+    return this.#run('delete', () => this.inner.deleteIfCas(key, cas, o));
   }
   close() {
     return this.inner.close();

@@ -1,14 +1,8 @@
 /** The smallest Store over one node of any transport, so the store contract suite can run on a bare node. */
+import type { PoolNode } from '../../src/store/node-pool.js';
 import type { Store } from '../../src/store/store.js';
 
-interface StoreNode {
-  get(key: string): Promise<Buffer | null>;
-  set(key: string, value: Buffer, ttlSeconds: number): Promise<void>;
-  add(key: string, value: Buffer, ttlSeconds: number): Promise<boolean>;
-  delete(key: string): Promise<boolean>;
-  touch(key: string, ttlSeconds: number): Promise<boolean>;
-  close(): void;
-}
+type StoreNode = Omit<PoolNode, 'id' | 'probe'>;
 
 export function singleNodeStore(node: StoreNode): Store {
   return {
@@ -17,6 +11,10 @@ export function singleNodeStore(node: StoreNode): Store {
     add: (key, value, ttl) => node.add(key, value, ttl),
     delete: (key) => node.delete(key),
     touch: (key, ttl) => node.touch(key, ttl),
+    getWithCas: (key) => node.getWithCas(key),
+    addWithCas: (key, value, ttl) => node.addWithCas(key, value, ttl),
+    setIfCas: (key, value, ttl, cas) => node.setIfCas(key, value, ttl, cas),
+    deleteIfCas: (key, cas) => node.deleteIfCas(key, cas),
     close: async () => node.close(),
   };
 }

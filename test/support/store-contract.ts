@@ -82,6 +82,58 @@ export function describeStoreContract(
       expect((await store.get(b))?.toString()).toBe('long');
     });
 
+    it('compare-and-swap: add, store and delete only while the CAS read still holds', async () => {
+      const k = key();
+      expect(await store.getWithCas(k)).toBeNull();
+      const added = await store.addWithCas(k, Buffer.from('first'), 60);
+      expect(typeof added).toBe('bigint');
+      expect(await store.addWithCas(k, Buffer.from('other'), 60)).toBeNull();
+      const read = await store.getWithCas(k);
+      expect(read?.value.toString()).toBe('first');
+      expect(read?.cas).toBe(added);
+      const renewed = await store.setIfCas(k, Buffer.from('second'), 60, added as bigint);
+      expect(typeof renewed).toBe('bigint');
+      expect(renewed).not.toBe(added);
+      expect((await store.get(k))?.toString()).toBe('second');
+      expect(await store.setIfCas(k, Buffer.from('stale'), 60, added as bigint)).toBe('changed');
+      expect(await store.deleteIfCas(k, added as bigint)).toBe('changed');
+      expect((await store.get(k))?.toString()).toBe('second');
+      expect(await store.deleteIfCas(k, renewed as bigint)).toBe('deleted');
+      expect(await store.deleteIfCas(k, renewed as bigint)).toBe('missing');
+      expect(await store.setIfCas(k, Buffer.from('gone'), 60, renewed as bigint)).toBe('missing');
+      expect(await store.get(k)).toBeNull();
+    });
+
+    it('compare-and-swap: a plain write changes the CAS, and one of many racing swaps wins', async () => {
+      const k = key();
+      await store.set(k, Buffer.from('v0'), 60);
+      const before = (await store.getWithCas(k))?.cas as bigint;
+      await store.set(k, Buffer.from('v1'), 60);
+      expect(await store.setIfCas(k, Buffer.from('lost'), 60, before)).toBe('changed');
+      const current = (await store.getWithCas(k))?.cas as bigint;
+      const results = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => store.setIfCas(k, Buffer.from(`s${i}`), 60, current)),
+      );
+      const winners = results.filter((r) => typeof r === 'bigint');
+      expect(winners).toHaveLength(1);
+      expect(results.filter((r) => r === 'changed')).toHaveLength(19);
+      const winner = results.findIndex((r) => typeof r === 'bigint');
+      expect(await store.getWithCas(k)).toEqual({ value: Buffer.from(`s${winner}`), cas: winners[0] });
+    });
+
+    it('compare-and-swap: writes keep their TTL, and CAS calls accept a route', async () => {
+      const [a, b] = [key(), key()];
+      const cas = (await store.addWithCas(a, Buffer.from('a'), 1, { route: 'other' })) as bigint;
+      await store.set(b, Buffer.from('b'), 60);
+      const bCas = (await store.getWithCas(b, { route: b }))?.cas as bigint;
+      expect(typeof (await store.setIfCas(b, Buffer.from('b2'), 1, bCas, { route: b }))).toBe('bigint');
+      expect((await store.getWithCas(a, { route: 'other' }))?.cas).toBe(cas);
+      await sleep(2100);
+      expect(await store.getWithCas(a, { route: 'other' })).toBeNull();
+      expect(await store.get(b)).toBeNull();
+      expect(await store.deleteIfCas(a, cas, { route: 'other' })).toBe('missing');
+    });
+
     it('accepts a route and answers the same with it', async () => {
       const k = key();
       await store.set(k, Buffer.from('routed'), 60, { route: 'other' });
@@ -191,6 +243,34 @@ export function describeNodePoolContract(
       await pool.nodes[second]?.delete(other);
       expect(await store.add(other, Buffer.from('mine'), 60, { route: k, routing: replicated })).toBe(true);
       for (const i of [first, second]) expect((await pool.nodes[i]?.get(other))?.toString()).toBe('mine');
+    });
+
+    it('decides compare-and-swap on a route’s primary; an entry’s copies follow, a lock wins everywhere or nowhere', async () => {
+      expect(pool.nodes.length).toBeGreaterThan(1);
+      const [k, lock] = [key(), key()];
+      const [first, second] = pool.rank(k) as [number, number];
+      const replicated: PoolRouting = {
+        pool,
+        place: () => null,
+        route: () => ({ primary: pool.home(first), copies: [pool.home(second)], next: undefined }),
+      };
+      const on = async (i: number, at: string) => (await pool.nodes[i]?.get(at))?.toString();
+      const token = await store.addWithCas(k, Buffer.from('a'), 60, { routing: replicated });
+      expect(typeof token).toBe('bigint');
+      expect([await on(first, k), await on(second, k)]).toEqual(['a', 'a']);
+      const changed = await store.setIfCas(k, Buffer.from('b'), 60, token as bigint, { routing: replicated });
+      expect(typeof changed).toBe('bigint');
+      expect([await on(first, k), await on(second, k)]).toEqual(['b', 'b']);
+      expect(await store.setIfCas(k, Buffer.from('c'), 60, token as bigint, { routing: replicated })).toBe(
+        'changed',
+      );
+      expect(await store.deleteIfCas(k, changed as bigint, { routing: replicated })).toBe('deleted');
+      expect([await on(first, k), await on(second, k)]).toEqual([undefined, undefined]);
+      await pool.nodes[second]?.set(lock, Buffer.from('theirs'), 60);
+      expect(
+        await store.addWithCas(lock, Buffer.from('mine'), 60, { route: k, routing: replicated }),
+      ).toBeNull();
+      expect(await on(first, lock)).toBeUndefined(); // given back by its CAS
     });
   });
 }

@@ -1,12 +1,22 @@
 /**
  * One memcached node behind one memjs client, with the guarantees memjs lacks: every call settles within
  * `opTimeoutMs` (memjs can leave a promise pending forever when a server closes a socket cleanly), no
- * resends (a resent `add` that had landed would read as "someone else holds it"), and no logging.
+ * resends (a resent `add` that had landed would read as "someone else holds it"), and no logging. The
+ * compare-and-swap calls, which memjs has no API for, are binary frames of our own (`cas-frames.ts`) sent
+ * through memjs's `perform()`, under the same timeout and error mapping.
  */
 import memjs from 'memjs';
 import { describeThrown, type StoreError, StoreTimeoutError } from '../../errors.js';
+import {
+  type CasDeleteOutcome,
+  type CasMismatch,
+  type CasToken,
+  type CasValue,
+  checkCasToken,
+} from '../cas.js';
 import type { NodeIdentity, PoolNode } from '../node-pool.js';
 import { toExptime } from '../store.js';
+import { type CasCall, casCalls } from './cas-frames.js';
 import { fromMemjsError } from './errors.js';
 import { TickCork } from './socket-cork.js';
 
@@ -94,6 +104,27 @@ export class MemcachedNode implements PoolNode {
     );
   }
 
+  getWithCas(key: string): Promise<CasValue | null> {
+    return this.#perform('get', key, (opaque) => casCalls.get(opaque, key));
+  }
+
+  addWithCas(key: string, value: Buffer, ttlSeconds: number): Promise<CasToken | null> {
+    const exptime = toExptime(ttlSeconds);
+    return this.#perform('add', key, (opaque) => casCalls.add(opaque, key, value, exptime));
+  }
+
+  /** Throws InvalidOptionError for a TTL or CAS memcached cannot take, before anything is sent. */
+  setIfCas(key: string, value: Buffer, ttlSeconds: number, cas: CasToken): Promise<CasToken | CasMismatch> {
+    checkCasToken(cas);
+    const exptime = toExptime(ttlSeconds);
+    return this.#perform('set', key, (opaque) => casCalls.setIfCas(opaque, key, value, exptime, cas));
+  }
+
+  deleteIfCas(key: string, cas: CasToken): Promise<CasDeleteOutcome> {
+    checkCasToken(cas);
+    return this.#perform('delete', key, (opaque) => casCalls.deleteIfCas(opaque, key, cas));
+  }
+
   /** Asks the node who it is (`stats`: pid, uptime), within `timeoutMs`. The outcome is not reported. */
   probe(timeoutMs: number): Promise<NodeIdentity> {
     return this.#request<NodeIdentity>(
@@ -109,6 +140,29 @@ export class MemcachedNode implements PoolNode {
 
   close(): void {
     this.#client.close();
+  }
+
+  /** Sends a frame of our own through memjs (`perform`: one attempt, answer matched by its opaque). */
+  #perform<T>(operation: string, key: string, build: (opaque: number) => CasCall<T>): Promise<T> {
+    return this.#request<T>(operation, this.#timeoutMs, (done) => {
+      this.#client.incrSeq();
+      const opaque = this.#client.seq;
+      const call = build(opaque);
+      this.#client.perform(key, call.frame, opaque, (error: Error | null, response?: memjs.Response) => {
+        if (error || response === undefined) {
+          done(error ?? new Error('memjs gave no response'), undefined as T);
+          return;
+        }
+        let result: T;
+        try {
+          result = call.read(response);
+        } catch (failure) {
+          done(failure as Error, undefined as T);
+          return;
+        }
+        done(null, result);
+      });
+    });
   }
 
   /**

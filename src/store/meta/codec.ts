@@ -6,6 +6,7 @@
  * No `q` (noreply): every answer here matters, and a quiet miss saves 4 bytes but needs an `mn` per batch.
  */
 import { InvalidOptionError } from '../../errors.js';
+import type { CasDeleteOutcome, CasMismatch, CasToken, CasValue } from '../cas.js';
 import { MetaProtocolError } from './parser.js';
 
 /** Reads the answer to one command (line without CRLF, and its value block if any). */
@@ -30,12 +31,6 @@ export function checkKey(key: string): void {
   }
 }
 
-/** A CAS token as memcached sends it: a 64-bit unsigned integer. */
-export type Cas = bigint;
-
-/** The outcome of a write or delete that compared a CAS. */
-export type CasOutcome = 'done' | 'changed' | 'missing';
-
 export const commands = {
   get: (key: string) => `mg ${key} v`,
   getWithCas: (key: string) => `mg ${key} v c`,
@@ -43,10 +38,10 @@ export const commands = {
   set: (key: string, size: number, exptime: number) => `ms ${key} ${size} T${exptime}`,
   add: (key: string, size: number, exptime: number) => `ms ${key} ${size} ME T${exptime}`,
   addWithCas: (key: string, size: number, exptime: number) => `ms ${key} ${size} ME c T${exptime}`,
-  setIfCas: (key: string, size: number, exptime: number, cas: Cas) =>
+  setIfCas: (key: string, size: number, exptime: number, cas: CasToken) =>
     `ms ${key} ${size} C${cas} c T${exptime}`,
   delete: (key: string) => `md ${key}`,
-  deleteIfCas: (key: string, cas: Cas) => `md ${key} C${cas}`,
+  deleteIfCas: (key: string, cas: CasToken) => `md ${key} C${cas}`,
 };
 
 /** The two-letter status of an answer line. */
@@ -66,7 +61,7 @@ export function flagToken(line: string, flag: string): string | undefined {
   return line.slice(at + 2, end === -1 ? line.length : end);
 }
 
-function casOf(line: string): Cas {
+function casOf(line: string): CasToken {
   const token = flagToken(line, 'c');
   if (token === undefined || !/^\d{1,20}$/.test(token)) throw unexpected(line, 'a CAS request');
   return BigInt(token);
@@ -83,7 +78,7 @@ export const readers = {
     if (value !== null) return { value, cas: casOf(line) };
     if (status(line) === 'EN') return null;
     throw unexpected(line, 'mg v c');
-  }) as AnswerReader<{ value: Buffer; cas: Cas } | null>,
+  }) as AnswerReader<CasValue | null>,
 
   /** `mg T` (touch): HD when the item was there, EN when not. */
   found: ((line) => {
@@ -111,7 +106,7 @@ export const readers = {
     if (code === 'HD') return casOf(line);
     if (code === 'NS') return null;
     throw unexpected(line, 'ms ME c');
-  }) as AnswerReader<Cas | null>,
+  }) as AnswerReader<CasToken | null>,
 
   /** `ms C<cas> c`: the new CAS when stored, or why not. */
   storedIfCas: ((line) => {
@@ -120,7 +115,7 @@ export const readers = {
     if (code === 'EX') return 'changed';
     if (code === 'NF') return 'missing';
     throw unexpected(line, 'ms C');
-  }) as AnswerReader<Cas | 'changed' | 'missing'>,
+  }) as AnswerReader<CasToken | CasMismatch>,
 
   /** `md`: HD deleted, NF absent. */
   deleted: ((line) => {
@@ -132,9 +127,9 @@ export const readers = {
 
   deletedIfCas: ((line) => {
     const code = status(line);
-    if (code === 'HD') return 'done';
+    if (code === 'HD') return 'deleted';
     if (code === 'EX') return 'changed';
     if (code === 'NF') return 'missing';
     throw unexpected(line, 'md C');
-  }) as AnswerReader<CasOutcome>,
+  }) as AnswerReader<CasDeleteOutcome>,
 };

@@ -6,9 +6,16 @@
  */
 import type { ConnectionOptions } from 'node:tls';
 import { InvalidOptionError, type StoreError } from '../../errors.js';
+import {
+  type CasDeleteOutcome,
+  type CasMismatch,
+  type CasToken,
+  type CasValue,
+  checkCasToken,
+} from '../cas.js';
 import type { NodeIdentity, PoolNode } from '../node-pool.js';
 import { toExptime } from '../store.js';
-import { type AnswerReader, type Cas, type CasOutcome, checkKey, commands, readers } from './codec.js';
+import { type AnswerReader, checkKey, commands, readers } from './codec.js';
 import { MetaConnection, MORE } from './connection.js';
 import { MetaProtocolError } from './parser.js';
 
@@ -52,7 +59,7 @@ export class MetaNode implements PoolNode {
   }
 
   /** The value and its CAS token (for `deleteIfCas` / `setIfCas`), or null on a miss. */
-  getWithCas(key: string): Promise<{ value: Buffer; cas: Cas } | null> {
+  getWithCas(key: string): Promise<CasValue | null> {
     checkKey(key);
     return this.#request('get', commands.getWithCas(key), null, readers.valueWithCas);
   }
@@ -71,16 +78,16 @@ export class MetaNode implements PoolNode {
   }
 
   /** Like `add`, resolving the stored item's CAS token (null when the key was there): a lock's owner proof. */
-  addWithCas(key: string, value: Buffer, ttlSeconds: number): Promise<Cas | null> {
+  addWithCas(key: string, value: Buffer, ttlSeconds: number): Promise<CasToken | null> {
     checkKey(key);
     const exptime = toExptime(ttlSeconds);
     return this.#request('add', commands.addWithCas(key, value.length, exptime), value, readers.addedWithCas);
   }
 
   /** Stores only if the item's CAS is still `cas`; resolves the new CAS, or why it did not store. */
-  setIfCas(key: string, value: Buffer, ttlSeconds: number, cas: Cas): Promise<Cas | 'changed' | 'missing'> {
+  setIfCas(key: string, value: Buffer, ttlSeconds: number, cas: CasToken): Promise<CasToken | CasMismatch> {
     checkKey(key);
-    checkCas(cas);
+    checkCasToken(cas);
     const exptime = toExptime(ttlSeconds);
     const command = commands.setIfCas(key, value.length, exptime, cas);
     return this.#request('set', command, value, readers.storedIfCas);
@@ -92,9 +99,9 @@ export class MetaNode implements PoolNode {
   }
 
   /** Deletes only if the item's CAS is still `cas` (an owner-checked release, in one round trip). */
-  deleteIfCas(key: string, cas: Cas): Promise<CasOutcome> {
+  deleteIfCas(key: string, cas: CasToken): Promise<CasDeleteOutcome> {
     checkKey(key);
-    checkCas(cas);
+    checkCasToken(cas);
     return this.#request('delete', commands.deleteIfCas(key, cas), null, readers.deletedIfCas);
   }
 
@@ -187,12 +194,6 @@ function statsReader(): AnswerReader<NodeIdentity | typeof MORE> {
     else if (line.startsWith('STAT uptime ')) uptime = Number(line.slice(12));
     return MORE;
   };
-}
-
-function checkCas(cas: Cas): void {
-  if (typeof cas !== 'bigint' || cas < 0n || cas >= 2n ** 64n) {
-    throw new InvalidOptionError('cas', 'a CAS token (an unsigned 64-bit bigint)', cas);
-  }
 }
 
 function parseAddress(address: string): { host: string; port: number } {
