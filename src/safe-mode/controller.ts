@@ -69,6 +69,7 @@ export class SafeModeController {
         holdoffMs: settings.probeIntervalMs + settings.opTimeoutMs,
         warmReturnMs: settings.warmReturnMs,
         maxAwayKeys: settings.maxAwayKeys,
+        lockTtl: settings.lockTtl,
       },
       events,
       stats,

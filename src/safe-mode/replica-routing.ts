@@ -12,9 +12,11 @@
  *   While the first replica is warming, writes also reach the node that served its keys meanwhile, so a
  *   later warm read there cannot find a value older than the write.
  * - Keys routed with another key (`route`: the `safe-` locks) live on one node, the first node of the
- *   order that is not down, so the lock routes with the data. While that node is returning, the lock is
- *   taken where the away routing takes it *and* at home (`add` must win on both): processes still routing
- *   away and processes already home each meet it, so one key has one lock cluster-wide across the switch.
+ *   order that is not down, so the lock routes with the data. From that node's return until a lock taken
+ *   away before it cannot be held any more (the holdoff, then `lockTtl`), a lock is taken where the away
+ *   routing takes it *and* at home (`add` must win on both), read on either, released and extended on both:
+ *   processes still routing away and processes already home each meet it, so one key has one lock
+ *   cluster-wide across the switch.
  *
  * With every node healthy and one replica, every call gets its owner's prebuilt route: nothing allocated.
  */
@@ -49,7 +51,11 @@ export function replicaRouting(
   }));
   const down = (i: number) => monitor.isDown(i);
   const usable = (i: number) => !monitor.isDown(i) && !returns.returning[i];
-  const troubled = (i: number) => down(i) || returns.returning[i] === true || returns.warming[i] === true;
+  const troubled = (i: number) =>
+    down(i) ||
+    returns.returning[i] === true ||
+    returns.warming[i] === true ||
+    returns.lockTransition[i] === true;
 
   return (routeKey, owner, single, write): Route | null => {
     // The hit path: a healthy owner that is the key's only copy, or a lock key's node.
@@ -73,10 +79,13 @@ export function replicaRouting(
     const serving = usable(first) ? first : (order.slice(order.indexOf(first) + 1).find(usable) ?? first);
     const primary = placement(serving);
     if (single) {
-      // A lock taken while its node is returning is taken at home too: see the header.
-      return serving === first
-        ? (homeRoutes[first] as Route)
-        : { primary, copies: [placement(first)], next: undefined };
+      // While its node is on the way home, a lock is taken, read and released on both nodes: see the header.
+      if (serving !== first) return { primary, copies: [placement(first)], next: placement(first) };
+      const away = returns.lockTransition[first]
+        ? order.slice(order.indexOf(first) + 1).find(usable)
+        : undefined;
+      if (away === undefined) return homeRoutes[first] as Route;
+      return { primary, copies: [placement(away)], next: placement(away) };
     }
     const source = order.slice(order.indexOf(serving) + 1).find(usable);
     const warming = returns.warming[serving] === true;

@@ -22,6 +22,8 @@ export interface ReturnSettings {
   holdoffMs: number;
   warmReturnMs: number;
   maxAwayKeys: number;
+  /** Seconds a lock lives: how long after going home a lock taken away may still be held there. */
+  lockTtl: number;
 }
 
 /** Deletes in flight at once while a node's keys are invalidated. */
@@ -32,6 +34,11 @@ export class NodeReturns {
   readonly returning: boolean[];
   /** Per node: a miss there reads the node that served its keys meanwhile. */
   readonly warming: boolean[];
+  /**
+   * Per node: locks of its keys are taken both at home and on the away node, from its return until a lock
+   * taken away before it can no longer be held (holdoff, then `lockTtl` and a second of memcached's clock).
+   */
+  readonly lockTransition: boolean[];
   readonly #pool: NodePool;
   readonly #settings: ReturnSettings;
   readonly #events: CacheEventEmitter;
@@ -52,6 +59,7 @@ export class NodeReturns {
     this.#stats = stats;
     this.returning = new Array<boolean>(n).fill(false);
     this.warming = new Array<boolean>(n).fill(false);
+    this.lockTransition = new Array<boolean>(n).fill(false);
     this.#missed = Array.from({ length: n }, () => new Set<string>());
     this.#overflowed = new Array<boolean>(n).fill(false);
     this.#generation = new Array<number>(n).fill(0);
@@ -76,6 +84,7 @@ export class NodeReturns {
     this.#generation[index] = (this.#generation[index] ?? 0) + 1;
     this.returning[index] = false;
     this.warming[index] = false;
+    this.lockTransition[index] = false;
   }
 
   /** Node `index` answers again after being down: invalidate, hold off, go home, warm. */
@@ -84,6 +93,7 @@ export class NodeReturns {
     this.#generation[index] = generation;
     this.returning[index] = true;
     this.warming[index] = false;
+    this.lockTransition[index] = true;
     void this.#comeHome(index, generation, Date.now());
   }
 
@@ -112,6 +122,9 @@ export class NodeReturns {
     }
     if (!current()) return;
     this.returning[index] = false;
+    this.#later(this.#settings.lockTtl * 1000 + 1000, () => {
+      if (this.#generation[index] === generation) this.lockTransition[index] = false;
+    });
     const node = this.#pool.nodes[index];
     if (node) {
       this.#events.emit('node:home', {

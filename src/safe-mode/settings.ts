@@ -22,4 +22,6 @@ export interface SafeModeSettings {
   maxAwayKeys: number;
   /** A call's own timeout, in ms: part of the holdoff before routing goes home. */
   opTimeoutMs: number;
+  /** Seconds a `safe-` lock lives unless extended: how long locks stay doubled after a node is home. */
+  lockTtl: number;
 }

@@ -65,7 +65,7 @@ export class RendezvousPool<N extends PoolNode = PoolNode> implements Store, Nod
     try {
       const route = this.#routeOf('get', key, options, false);
       if (route === undefined) return this.#place('get', key, options).node.get(key);
-      return routedGet(key, route, options?.routing?.report);
+      return routedGet(key, route, options?.route === undefined, options?.routing?.report);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -103,7 +103,7 @@ export class RendezvousPool<N extends PoolNode = PoolNode> implements Store, Nod
       options,
       false,
       (p) => p.node.getWithCas(key),
-      (route) => routedGetWithCas(key, route),
+      (route, single) => routedGetWithCas(key, route, single),
     );
   }
 

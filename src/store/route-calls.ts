@@ -15,24 +15,39 @@ export function capTtl(ttlSeconds: number, maxTtl: number | undefined): number {
   return ttlSeconds <= 0 ? maxTtl : Math.min(ttlSeconds, maxTtl);
 }
 
-/** Reads the primary; on a miss, the route's `next`, adding a value found there at the primary. */
-export function routedGet(key: string, route: Route, report: Report): Promise<Buffer | null> {
+/**
+ * Reads the primary; on a miss, the route's `next`, adding a value found there at the primary when
+ * `copyHome` (an entry: never a lock, whose copy would outlive its holder's TTL).
+ */
+export function routedGet(
+  key: string,
+  route: Route,
+  copyHome: boolean,
+  report: Report,
+): Promise<Buffer | null> {
   const read = route.primary.node.get(key);
   const next = route.next;
   // The hit path: one read, no extra promise.
   if (next === undefined) return read;
-  return read.then((value) => (value === null ? readNext(key, route, next, report) : value));
+  return read.then((value) => (value === null ? readNext(key, route, next, copyHome, report) : value));
 }
 
-async function readNext(key: string, route: Route, next: Placement, report: Report): Promise<Buffer | null> {
+async function readNext(
+  key: string,
+  route: Route,
+  next: Placement,
+  copyHome: boolean,
+  report: Report,
+): Promise<Buffer | null> {
   let found: Buffer | null;
   try {
     found = await next.node.get(key);
   } catch {
     return null; // the primary answered: a miss; the failure is the next node's own evidence
   }
-  if (found !== null && next.maxTtl !== undefined)
-    copyHome(key, found, route.primary, next.maxTtl, next, report);
+  if (found !== null && copyHome && next.maxTtl !== undefined) {
+    addHome(key, found, route.primary, next.maxTtl, next, report);
+  }
   return found;
 }
 
@@ -40,7 +55,7 @@ async function readNext(key: string, route: Route, next: Placement, report: Repo
  * Adds `value` at the primary for at most `ttl` seconds (the original's expiry is unknown: `next.maxTtl`
  * bounds it), without delaying the reader; `add` never replaces a newer value.
  */
-function copyHome(
+function addHome(
   key: string,
   value: Buffer,
   home: Placement,

@@ -3,8 +3,8 @@
  * primary decides: the comparison runs there, and the copies follow only when it succeeded, with plain
  * writes (an entry's replicas then hold the value the primary accepted). A key routed with another (a
  * lock) taken while its node is on its way home is added on the copies too, and given back at the primary
- * (by its CAS) when a copy is held by someone else: won everywhere or nowhere. Its owner-checked release
- * compares at the primary only: a copy left behind expires with its TTL.
+ * (by its CAS) when a copy is held by someone else: won everywhere or nowhere. Its owner-checked read and
+ * release look at the primary, then (where the primary has none) at the route's `next`.
  */
 import type { CasDeleteOutcome, CasMismatch, CasToken, CasValue } from './cas.js';
 import type { Placement, PoolRouting, Route } from './node-pool.js';
@@ -12,8 +12,11 @@ import { capTtl, tell } from './route-calls.js';
 
 type Report = PoolRouting['report'];
 
-export function routedGetWithCas(key: string, route: Route): Promise<CasValue | null> {
-  return route.primary.node.getWithCas(key);
+/** A lock on its way home may be held on either node of its route: the primary, else `next`. */
+export async function routedGetWithCas(key: string, route: Route, single: boolean): Promise<CasValue | null> {
+  const found = await route.primary.node.getWithCas(key);
+  if (found !== null || !single || route.next === undefined) return found;
+  return route.next.node.getWithCas(key);
 }
 
 export async function routedAddWithCas(

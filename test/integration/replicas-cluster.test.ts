@@ -175,11 +175,12 @@ describe('the stampede (4 processes x 50 callers, one cold key)', () => {
     const { group, go } = await stampede(
       nodes,
       key,
-      { probeIntervalMs: 300, probeTimeoutMs: 150, opTimeoutMs: 150 },
-      800,
+      // Timeouts generous enough for a starved CI machine (a timed-out lock call loads directly).
+      { probeIntervalMs: 300, probeTimeoutMs: 250, opTimeoutMs: 1000 },
+      2000,
     );
     nodes[1]?.stop();
-    await sleep(1500); // every worker has it down: its keys are away
+    await sleep(2000); // every worker has it down: its keys are away
     nodes[1]?.cont();
     go(); // the load spans every worker's return: away, returning (holdoff), home
     const { loads, values, errors } = outcome(await group.done(20_000));
