@@ -22,10 +22,19 @@ import { nodeReturn } from './scenarios/node-return.js';
 import { scaling } from './scenarios/scaling.js';
 import type { Scenario, ScenarioResult } from './scenarios/scenario.js';
 import { stampede } from './scenarios/stampede.js';
+import { transports } from './scenarios/transports.js';
 import { warmupRecorder } from './scenarios/warmup-recorder.js';
 
 const BENCHMARKS_MD = fileURLToPath(new URL('../docs/benchmarks.md', import.meta.url));
-const SCENARIOS: readonly Scenario[] = [stampede, hitPath, scaling, nodeDeath, nodeReturn, warmupRecorder];
+const SCENARIOS: readonly Scenario[] = [
+  stampede,
+  hitPath,
+  scaling,
+  nodeDeath,
+  nodeReturn,
+  warmupRecorder,
+  transports,
+];
 
 function selectScenarios(only: readonly string[]): Scenario[] {
   if (only.length === 0) return [...SCENARIOS];

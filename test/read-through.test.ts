@@ -14,11 +14,13 @@ import {
   WaitTimeoutError,
 } from '../src/index.js';
 import { lockKeyOf, toStoreKey } from '../src/keys.js';
+import type { Store } from '../src/store/store.js';
 import { ChaosStore } from './support/chaos-store.js';
+import { CountingStore } from './support/counting-store.js';
 import { concurrencyProbe, deferred, sleep } from './support/deferred.js';
 
 const lockOf = (key: string) => lockKeyOf(toStoreKey('t', key));
-const make = (store: MemoryStore | ChaosStore, options: CacheOptions = {}): Cache =>
+const make = (store: Store, options: CacheOptions = {}): Cache =>
   createCache({ store, namespace: 't', safeMode: 'always', pollMinMs: 2, pollMaxMs: 10, ...options });
 
 describe('wrap()', () => {
@@ -81,10 +83,16 @@ describe('wrap()', () => {
   it('re-reads under the lock, so a value stored just before the lock was won is not loaded again', async () => {
     const store = new MemoryStore();
     const writer = make(store);
-    const chaos = new ChaosStore(store);
-    const cache = make(chaos);
-    // The first read misses; the value lands before the add; the second read must find it.
-    chaos.inject({ delayMs: 30 }, 'add');
+    // The first read misses, but its answer arrives late: the value lands before the add; the re-read must find it.
+    let reads = 0;
+    const slowFirstAnswer = new (class extends CountingStore {
+      override async get(key: string) {
+        const value = await store.get(key);
+        if (reads++ === 0) await sleep(30);
+        return value;
+      }
+    })(store);
+    const cache = make(slowFirstAnswer);
     const loader = vi.fn(() => 'loaded');
     const pending = cache.wrap('k', loader);
     await sleep(5);
@@ -296,7 +304,7 @@ describe('failures of the cache itself', () => {
   it('reports a failed re-read under the lock, and loads', async () => {
     const chaos = new ChaosStore(new MemoryStore());
     const cache = make(chaos);
-    cache.on('lock:acquired', () => chaos.inject('fail', 'get')); // the read under the lock fails
+    cache.on('miss', () => chaos.inject('fail', 'get')); // the read under the lock (sent with the add) fails
     const errors: string[] = [];
     cache.on('store:error', (e) => {
       errors.push(e.operation);

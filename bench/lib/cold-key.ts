@@ -71,11 +71,18 @@ export class ColdKeyBench {
     });
   }
 
-  /** Spawns `processes` workers connected to `servers` and waits until each is ready. */
-  static async start(processes: number, servers: readonly string[]): Promise<ColdKeyBench> {
+  /**
+   * Spawns `processes` workers connected to `servers` and waits until each is ready. `env` adds to their
+   * environment (BENCH_PROTOCOL=meta: the caches speak the meta protocol).
+   */
+  static async start(
+    processes: number,
+    servers: readonly string[],
+    env: Record<string, string> = {},
+  ): Promise<ColdKeyBench> {
     const group = await spawnWorkers(WORKER_SCRIPT, {
       count: processes,
-      env: { BENCH_SERVERS: servers.join(',') },
+      env: { BENCH_SERVERS: servers.join(','), ...env },
       readyTimeoutMs: 30_000,
     });
     return new ColdKeyBench(group, servers);

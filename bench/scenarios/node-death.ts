@@ -35,7 +35,8 @@ interface WorkerReport {
   latencies: number[];
 }
 
-async function runMode(mode: Mode, watchMs: number, ctx: ScenarioContext) {
+/** One run in `mode`; `cacheOptions` add to the workers' cache options (e.g. `protocol`). */
+export async function runMode(mode: Mode, watchMs: number, ctx: ScenarioContext, cacheOptions: object = {}) {
   const nodes = await startCluster(3);
   try {
     const servers = nodes.map((n) => n.address);
@@ -46,7 +47,7 @@ async function runMode(mode: Mode, watchMs: number, ctx: ScenarioContext) {
         SERVERS: servers.join(','),
         STAMPEDE_GUARD_MODULE: DIST,
         REPORT_LATENCIES: '1',
-        CACHE_OPTIONS: JSON.stringify({ namespace: NAMESPACE, ...MODES[mode] }),
+        CACHE_OPTIONS: JSON.stringify({ namespace: NAMESPACE, ...MODES[mode], ...cacheOptions }),
       },
     });
     try {

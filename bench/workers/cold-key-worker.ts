@@ -23,9 +23,11 @@ const store = new MemcachedStore({
   opTimeoutMs: 250,
 });
 // (b) In-process coalescing only, (c) the full protocol with the cross-process safe- lock.
+// BENCH_PROTOCOL: the transport of both caches (the plain baseline stays on memjs).
+const protocol = process.env.BENCH_PROTOCOL === 'meta' ? 'meta' : 'binary';
 const caches = {
-  coalesce: createCache({ servers, safeMode: 'off', ttl: TTL_SECONDS }),
-  'stampede-guard': createCache({ servers, safeMode: 'always', ttl: TTL_SECONDS }),
+  coalesce: createCache({ servers, protocol, safeMode: 'off', ttl: TTL_SECONDS }),
+  'stampede-guard': createCache({ servers, protocol, safeMode: 'always', ttl: TTL_SECONDS }),
 };
 
 interface Row {

@@ -227,13 +227,21 @@ export class ReadThrough {
     const estimateMs = seen && seen.costMs > 0 ? seen.costMs : this.#costs.get(req.storeKey);
 
     for (;;) {
+      // The re-read under the lock (#underLock) is issued right behind the add, so both travel in one
+      // batch (one round trip) and memcached, which answers a connection's requests in order, reads after
+      // it has added. A loser drops what it read: its wait reads on its own schedule.
+      const acquiring = lock.tryAcquire(req.storeKey, estimateMs);
+      const reread: Promise<Reread> = this.#deps.entries.read(req).then(
+        (entry) => ({ entry, error: undefined }),
+        (error: unknown) => ({ entry: null, error }),
+      );
       let held: HeldLock | null;
       try {
-        held = await lock.tryAcquire(req.storeKey, estimateMs);
+        held = await acquiring;
       } catch (error) {
         return this.#recover(req, error, stale, retries, started);
       }
-      if (held) return this.#loadHoldingLock(req, held, stale, accept);
+      if (held) return this.#loadHoldingLock(req, held, reread, stale, accept);
 
       stats.locksBusy++;
       events.emit('lock:busy', { key: req.key });
@@ -274,15 +282,17 @@ export class ReadThrough {
   #loadHoldingLock<T>(
     req: ReadRequest<T>,
     held: HeldLock,
+    reread: Promise<Reread>,
     stale: Envelope | null,
     accept: (e: Envelope) => boolean,
   ): Promise<T> {
-    return this.#answerWithin(req, this.#underLock(req, held, stale, accept), stale);
+    return this.#answerWithin(req, this.#underLock(req, held, reread, stale, accept), stale);
   }
 
   async #underLock<T>(
     req: ReadRequest<T>,
     held: HeldLock,
+    reread: Promise<Reread>,
     stale: Envelope | null,
     accept: (e: Envelope) => boolean,
   ): Promise<T> {
@@ -292,15 +302,15 @@ export class ReadThrough {
     try {
       // Read again under the lock: the previous holder may have stored the value and released the lock
       // between our first read and our add. Without this read we would load a value that is already there.
-      const again = await this.#deps.entries.read(req).catch((error: unknown) => {
-        if (error instanceof StoreError) this.#storeError(req.key, error.operation, error);
-        return null; // memcached failed: load, as without the cache
-      });
+      const { entry: again, error } = await reread;
+      // memcached failed: load, as without the cache
+      if (error instanceof StoreError) this.#storeError(req.key, error.operation, error);
       if (again && accept(again) && Date.now() < again.freshUntil) return waited(req, again);
       held.startHeartbeat(() => events.emit('lock:extended', { key: req.key }));
-      return await this.#loadAndStore(req, stale);
+      return await this.#loadAndStore(req, stale, false, held);
     } finally {
       // Released before the caller resumes, so the next miss anywhere does not wait for the lock TTL.
+      // After a load that stored, this is the release already sent with the write.
       const wasHeld = await held.release();
       events.emit('lock:released', { key: req.key, held: wasHeld });
     }
@@ -364,12 +374,23 @@ export class ReadThrough {
     return { policy, freshUntil, bytes };
   }
 
-  /** Runs the loader and stores its value. Store failures are reported, never thrown. */
-  async #loadAndStore<T>(req: ReadRequest<T>, stale: Envelope | null, deferWrite = false): Promise<T> {
+  /**
+   * Runs the loader and stores its value. Store failures are reported, never thrown. A `held` lock is
+   * released right behind the write, in the same batch: memcached stores the value before it deletes the
+   * lock, so a waiter that sees the lock gone finds the value.
+   */
+  async #loadAndStore<T>(
+    req: ReadRequest<T>,
+    stale: Envelope | null,
+    deferWrite = false,
+    held?: HeldLock,
+  ): Promise<T> {
     const loaded = await this.#runLoader(req, stale, false);
     if (!loaded.store) return loaded.value;
     const { policy, freshUntil, bytes } = this.#encodeLoaded(req, loaded);
-    const write = this.#deps.entries.write(req, bytes, policy).then(
+    const writing = this.#deps.entries.write(req, bytes, policy);
+    void held?.release(); // awaited (never rejects) by the holder's finally
+    const write = writing.then(
       (stored) => {
         if (!stored) return;
         req.freshUntil = freshUntil;
@@ -476,8 +497,9 @@ export class ReadThrough {
       const loaded = await this.#runLoader(req, null, true);
       if (!loaded.store) return;
       const { policy, freshUntil, bytes } = this.#encodeLoaded(req, loaded);
-      if (await this.#deps.entries.write(req, bytes, policy))
-        this.#remember(req, loaded, freshUntil, bytes.length);
+      const writing = this.#deps.entries.write(req, bytes, policy);
+      void held.release(); // right behind the write, in its batch (see #loadAndStore)
+      if (await writing) this.#remember(req, loaded, freshUntil, bytes.length);
       this.#deps.stats.backgroundRefreshes++;
       this.#deps.events.emit('refresh:done', { key: req.key, durationMs: loaded.costMs });
     } finally {
@@ -504,6 +526,12 @@ export class ReadThrough {
 }
 
 type StaleReason = 'error' | 'wait-timeout' | 'load-timeout';
+
+/** The re-read issued with the lock's add: what it found, or the error it met (never a rejection). */
+interface Reread {
+  entry: Envelope | null;
+  error: unknown;
+}
 
 /** Fresh starts of one read-through after store failures (see #recover). */
 const MAX_RETRIES = 2;

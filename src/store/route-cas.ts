@@ -3,8 +3,8 @@
  * primary decides: the comparison runs there, and the copies follow only when it succeeded, with plain
  * writes (an entry's replicas then hold the value the primary accepted). A key routed with another (a
  * lock) taken while its node is on its way home is added on the copies too, and given back at the primary
- * (by its CAS) when a copy is held by someone else: won everywhere or nowhere. Its owner-checked read and
- * release look at the primary, then (where the primary has none) at the route's `next`.
+ * (by its CAS) when a copy is held by someone else: won everywhere or nowhere. Its owner-checked read,
+ * extension and release look at the primary, then (where the primary has none) at the route's `next`.
  */
 import type { CasDeleteOutcome, CasMismatch, CasToken, CasValue } from './cas.js';
 import type { Placement, PoolRouting, Route } from './node-pool.js';
@@ -62,6 +62,11 @@ export async function routedSetIfCas(
 ): Promise<CasToken | CasMismatch> {
   const { primary, copies } = route;
   const outcome = await primary.node.setIfCas(key, value, capTtl(ttlSeconds, primary.maxTtl), cas);
+  // A lock held on `next` only (taken there before routing moved) is extended there.
+  const next = route.next;
+  if (single && outcome === 'missing' && next !== undefined) {
+    return next.node.setIfCas(key, value, capTtl(ttlSeconds, next.maxTtl), cas);
+  }
   if (typeof outcome === 'bigint' && !single)
     await followCopies('set', key, copies, report, (p) =>
       p.node.set(key, value, capTtl(ttlSeconds, p.maxTtl)),

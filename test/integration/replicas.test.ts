@@ -50,7 +50,7 @@ describe.each(['binary', 'meta'] as const)('replicas over protocol %s', (protoco
       namespace: NS,
       probeIntervalMs: 100,
       probeTimeoutMs: 100,
-      opTimeoutMs: 150,
+      opTimeoutMs: 500, // generous: a starved machine must not fail a set() the test makes
       ...options,
     });
     open.push(cache);

@@ -63,6 +63,14 @@ export class MemcachedNode implements PoolNode {
     this.#cork = new TickCork(this.#client);
   }
 
+  /**
+   * Writes to the socket so far: calls issued in the same tick share one (probes included). The sibling
+   * of `MetaNode.writes`: on a quiet node, the round trips its callers waited for.
+   */
+  get writes(): number {
+    return this.#cork.ticks;
+  }
+
   get(key: string): Promise<Buffer | null> {
     return this.#request<Buffer | null>('get', this.#timeoutMs, (done) =>
       this.#client.get(key, (error, value) => done(error, value ?? null)),

@@ -10,22 +10,32 @@ import type memjs from 'memjs';
 
 export class TickCork {
   readonly #client: memjs.Client;
-  #corked = false;
+  #inTick = false;
+  #ticks = 0;
 
   constructor(client: memjs.Client) {
     this.#client = client;
   }
 
+  /**
+   * Ticks in which requests were issued: each goes out in one write (with a connected socket), so this
+   * counts the round trips the node's callers waited for, whatever happens to the socket.
+   */
+  get ticks(): number {
+    return this.#ticks;
+  }
+
   /** Corks the client's socket for the rest of this tick (once per tick). */
   cork(): void {
-    if (this.#corked) return;
+    if (this.#inTick) return;
+    this.#inTick = true;
+    this.#ticks++;
     const socket = memjsSocket(this.#client);
-    if (!socket?.writable) return;
-    this.#corked = true;
-    socket.cork();
+    const corked = socket?.writable === true;
+    if (corked) socket.cork();
     process.nextTick(() => {
-      this.#corked = false;
-      socket.uncork();
+      this.#inTick = false;
+      if (corked) socket.uncork();
     });
   }
 }

@@ -1,0 +1,44 @@
+/**
+ * Round trips of a protected miss, counted on real memcached (the node's writes: calls issued in one tick
+ * go out in one write and are answered together), not estimated. A miss that takes the lock:
+ * 1: get (miss); 2: add the lock + re-read; loader; 3: store the value + release the lock. 0.1 took 5.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { createCache } from '../../src/cache.js';
+import type { Protocol } from '../../src/options.js';
+import { MemcachedStore } from '../../src/store/memjs/memcached-store.js';
+import { MetaStore } from '../../src/store/meta/meta-store.js';
+import { startMemcached, stopAllMemcached } from '../support/memcached.js';
+
+afterAll(stopAllMemcached);
+
+describe.each(['binary', 'meta'] as const satisfies readonly Protocol[])('round trips (%s)', (protocol) => {
+  it('a miss that takes the lock costs 3 round trips, a hit 1, and the lock is gone after', async () => {
+    const node = await startMemcached();
+    const servers = [{ address: node.address, weight: 1 }];
+    const store =
+      protocol === 'meta'
+        ? new MetaStore({ servers, opTimeoutMs: 2000 })
+        : new MemcachedStore({ servers, opTimeoutMs: 2000 });
+    const cache = createCache({ store, safeMode: 'off', namespace: 'rt' });
+    const writes = () => (store.nodes[0] as { writes: number }).writes;
+    try {
+      await store.get('warm-up'); // connected: the count is the protocol's, not the connect's
+      const perMiss: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        const before = writes();
+        expect(await cache.wrap(`k${i}`, async () => `v${i}`, { lock: true })).toBe(`v${i}`);
+        perMiss.push(writes() - before);
+      }
+      expect(perMiss).toEqual([3, 3, 3, 3, 3]);
+      const before = writes();
+      expect(await cache.wrap('k0', async () => 'loaded again', { lock: true })).toBe('v0');
+      expect(writes() - before).toBe(1);
+      expect(await store.get('safe-rt:k0')).toBeNull();
+    } finally {
+      await cache.close();
+      await store.close();
+      await node.close();
+    }
+  });
+});
