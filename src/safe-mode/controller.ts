@@ -12,7 +12,6 @@ import { failureKind } from '../store/failures.js';
 import type { NodePool, PoolRouting, RouteEvent } from '../store/node-pool.js';
 import { RoutedStore } from '../store/routed-store.js';
 import type { Store } from '../store/store.js';
-import { failoverPlacement } from './failover.js';
 import { HealthMonitor } from './health-monitor.js';
 import { LoadLimiter } from './load-limiter.js';
 import type { HealthTransition, NodeHealthSnapshot } from './node-health.js';
@@ -87,7 +86,6 @@ export class SafeModeController {
     );
     this.#routing = {
       pool,
-      place: failoverPlacement(pool, monitor, settings.failover, settings.failoverTtl, gutter),
       route: replicaRouting(pool, monitor, returns, settings, gutter),
       report: (event) => this.#onRouteEvent(event, pool, events, stats),
     };

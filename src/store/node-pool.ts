@@ -104,8 +104,9 @@ export type RouteEvent =
 /** One cache's routing over one pool, carried by each call; a pool ignores a routing meant for another. */
 export interface PoolRouting {
   readonly pool: NodePool;
-  readonly place: PlacementPolicy;
-  /** Replicas and returns home: when given, the pool routes by it (and `place` is only its fallback). */
+  /** Where each call of a key goes (one node). Left out with `route`: the pool routes by that instead. */
+  readonly place?: PlacementPolicy | undefined;
+  /** Replicas and the way home: when given, the pool routes every call by it (and ignores `place`). */
   readonly route?: RoutePolicy | undefined;
   /** Told of a routed call's side work: copies that failed, values copied home. Must not throw. */
   readonly report?: ((event: RouteEvent) => void) | undefined;

@@ -220,7 +220,7 @@ export class RendezvousPool<N extends PoolNode = PoolNode> implements Store, Nod
     const owner = this.#router.pick(routeKey);
     const routing = options?.routing;
     // A routing made for another pool (this one is a gutter, or a second pool behind a wrapper) is not ours.
-    if (routing === undefined || routing.pool !== this) return this.home(owner);
+    if (routing?.place === undefined || routing.pool !== this) return this.home(owner);
     const placement = routing.place(routeKey, owner);
     if (!placement) throw new NodeDownError(operation, (this.nodes[owner] as N).id);
     return placement;
