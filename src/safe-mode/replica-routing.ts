@@ -18,7 +18,10 @@
  *   processes still routing away and processes already home each meet it, so one key has one lock
  *   cluster-wide across the switch.
  *
- * With every node healthy and one replica, every call gets its owner's prebuilt route: nothing allocated.
+ * With every node down, the owner is still tried if it refused connections (a refusal costs no wait, and a
+ * restarted owner answers and is known up at that call); a hung owner is not: the call fails at once with
+ * `NodeDownError` until a probe finds it answering. With every node healthy and one replica, every call
+ * gets its owner's prebuilt route: nothing allocated.
  */
 import type { NodePool, Placement, PoolNode, Route, RoutePolicy } from '../store/node-pool.js';
 import type { HealthMonitor } from './health-monitor.js';
@@ -81,11 +84,11 @@ export function replicaRouting(
     if (single) {
       // While its node is on the way home, a lock is taken, read and released on both nodes: see the header.
       if (serving !== first) return { primary, copies: [placement(first)], next: placement(first) };
-      const away = returns.lockTransition[first]
+      const awayNode = returns.lockTransition[first]
         ? order.slice(order.indexOf(first) + 1).find(usable)
         : undefined;
-      if (away === undefined) return homeRoutes[first] as Route;
-      return { primary, copies: [placement(away)], next: placement(away) };
+      if (awayNode === undefined) return homeRoutes[first] as Route;
+      return { primary, copies: [placement(awayNode)], next: placement(awayNode) };
     }
     const source = order.slice(order.indexOf(serving) + 1).find(usable);
     const warming = returns.warming[serving] === true;
