@@ -1,7 +1,7 @@
 /**
  * The middleware across processes: 4 Express worker processes, each on its own loopback port, over real
  * memcached. One render per cold page cluster-wide, no cookie or 5xx shared between processes, and every
- * request answered while a memcached node hangs.
+ * request answered while a memcached node hangs. On both protocols.
  */
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -15,6 +15,7 @@ import {
   startMemcached,
   stopAllMemcached,
 } from '../support/memcached.js';
+import { PROTOCOLS, type Protocol } from '../support/protocols.js';
 import { killAllWorkers, spawnWorkers, type WorkerGroup } from '../support/workers.js';
 
 const WORKER = fileURLToPath(new URL('../fixtures/express-worker.ts', import.meta.url));
@@ -32,9 +33,15 @@ interface Cluster {
   >;
 }
 
-async function startWorkers(nodes: MemcachedProcess[], app: TestAppOptions, count = 4): Promise<Cluster> {
+async function startWorkers(
+  protocol: Protocol,
+  nodes: MemcachedProcess[],
+  app: TestAppOptions,
+  count = 4,
+): Promise<Cluster> {
   const group = await spawnWorkers(WORKER, {
     count,
+    protocol,
     env: {
       SERVERS: nodes.map((n) => n.address).join(','),
       CACHE_OPTIONS: JSON.stringify({ namespace: `xc${round++}` }),
@@ -93,75 +100,77 @@ function count(answers: Answer[]): Record<string, number> {
 const rendersOf = (reports: Array<{ renders: Record<string, number> }>, path: string) =>
   reports.reduce((sum, r) => sum + (r.renders[path] ?? 0), 0);
 
-describe('4 Express worker processes behind one memcached', () => {
-  it('render a cold 200 ms page once for 100 concurrent requests; all get the same 200', async () => {
-    const node = await startMemcached();
-    const cluster = await startWorkers([node], { renderMs: 200, middleware: { lock: true } });
-    expect(new Set(cluster.ports).size).toBe(4);
-    const answers = await burst(cluster.ports, '/page/cold', 100);
-    const reports = await cluster.stop();
+describe.each(PROTOCOLS)('on %s', (protocol) => {
+  describe('4 Express worker processes behind one memcached', () => {
+    it('render a cold 200 ms page once for 100 concurrent requests; all get the same 200', async () => {
+      const node = await startMemcached();
+      const cluster = await startWorkers(protocol, [node], { renderMs: 200, middleware: { lock: true } });
+      expect(new Set(cluster.ports).size).toBe(4);
+      const answers = await burst(cluster.ports, '/page/cold', 100);
+      const reports = await cluster.stop();
 
-    expect(rendersOf(reports, '/page/cold')).toBe(1);
-    expect(answers.map((a) => a.status)).toEqual(new Array(100).fill(200));
-    expect(new Set(answers.map((a) => a.body)).size).toBe(1);
-    const statuses = count(answers);
-    expect(statuses.MISS).toBe(1);
-    expect((statuses.WAIT ?? 0) + (statuses.HIT ?? 0)).toBe(99);
-    expect(statuses.WAIT).toBeGreaterThan(0);
-    // Every process took part: the waiters in the three others polled memcached.
-    expect(reports.every((r) => r.stats.miss + r.stats.wait + r.stats.hit === 25)).toBe(true);
-  });
+      expect(rendersOf(reports, '/page/cold')).toBe(1);
+      expect(answers.map((a) => a.status)).toEqual(new Array(100).fill(200));
+      expect(new Set(answers.map((a) => a.body)).size).toBe(1);
+      const statuses = count(answers);
+      expect(statuses.MISS).toBe(1);
+      expect((statuses.WAIT ?? 0) + (statuses.HIT ?? 0)).toBe(99);
+      expect(statuses.WAIT).toBeGreaterThan(0);
+      // Every process took part: the waiters in the three others polled memcached.
+      expect(reports.every((r) => r.stats.miss + r.stats.wait + r.stats.hit === 25)).toBe(true);
+    });
 
-  it('never hand a cookie across requests or processes: waiters render for themselves at once', async () => {
-    const node = await startMemcached();
-    const cluster = await startWorkers([node], { renderMs: 100, middleware: { lock: true } });
-    const answers = await burst(cluster.ports, '/cookie/x', 40);
-    const reports = await cluster.stop();
-    for (const a of answers) {
-      const render = a.body.split(' ').at(-1);
-      expect(a.cookie).toMatch(new RegExp(`^sid=secret-${render};`)); // its own render's cookie, nobody else's
-    }
-    expect(count(answers)).toEqual({ MISS: 1, BYPASS: 39 });
-    expect(rendersOf(reports, '/cookie/x')).toBe(40);
-  });
-
-  it('never share a 500: every request gets its own render, nothing is replayed', async () => {
-    const node = await startMemcached();
-    const cluster = await startWorkers([node], { renderMs: 100, middleware: { lock: true } });
-    const answers = await burst(cluster.ports, '/status/500', 40);
-    const reports = await cluster.stop();
-    expect(answers.every((a) => a.status === 500)).toBe(true);
-    expect(Object.keys(count(answers)).sort()).toEqual(['BYPASS', 'MISS']);
-    expect(new Set(answers.map((a) => a.body)).size).toBe(40); // 40 different renders
-    expect(rendersOf(reports, '/status/500')).toBe(40);
-  });
-});
-
-describe('a memcached node stopped mid-traffic', () => {
-  it('leaves every request answered, during the stop and after SIGCONT', async () => {
-    const nodes = await startCluster(2);
-    const cluster = await startWorkers(nodes, { renderMs: 30, middleware: { ttl: 1 } });
-    const answers: Answer[] = [];
-    const rounds = async (n: number) => {
-      for (let i = 0; i < n; i++) {
-        const paths = Array.from({ length: 40 }, (_, k) => `/page/k${k % 20}`);
-        answers.push(
-          ...(await Promise.all(paths.map((p, k) => burst([cluster.ports[k % 4] as number], p, 1)))).flat(),
-        );
+    it('never hand a cookie across requests or processes: waiters render for themselves at once', async () => {
+      const node = await startMemcached();
+      const cluster = await startWorkers(protocol, [node], { renderMs: 100, middleware: { lock: true } });
+      const answers = await burst(cluster.ports, '/cookie/x', 40);
+      const reports = await cluster.stop();
+      for (const a of answers) {
+        const render = a.body.split(' ').at(-1);
+        expect(a.cookie).toMatch(new RegExp(`^sid=secret-${render};`)); // its own render's cookie, nobody else's
       }
-    };
-    try {
+      expect(count(answers)).toEqual({ MISS: 1, BYPASS: 39 });
+      expect(rendersOf(reports, '/cookie/x')).toBe(40);
+    });
+
+    it('never share a 500: every request gets its own render, nothing is replayed', async () => {
+      const node = await startMemcached();
+      const cluster = await startWorkers(protocol, [node], { renderMs: 100, middleware: { lock: true } });
+      const answers = await burst(cluster.ports, '/status/500', 40);
+      const reports = await cluster.stop();
+      expect(answers.every((a) => a.status === 500)).toBe(true);
+      expect(Object.keys(count(answers)).sort()).toEqual(['BYPASS', 'MISS']);
+      expect(new Set(answers.map((a) => a.body)).size).toBe(40); // 40 different renders
+      expect(rendersOf(reports, '/status/500')).toBe(40);
+    });
+  });
+
+  describe('a memcached node stopped mid-traffic', () => {
+    it('leaves every request answered, during the stop and after SIGCONT', async () => {
+      const nodes = await startCluster(2);
+      const cluster = await startWorkers(protocol, nodes, { renderMs: 30, middleware: { ttl: 1 } });
+      const answers: Answer[] = [];
+      const rounds = async (n: number) => {
+        for (let i = 0; i < n; i++) {
+          const paths = Array.from({ length: 40 }, (_, k) => `/page/k${k % 20}`);
+          answers.push(
+            ...(await Promise.all(paths.map((p, k) => burst([cluster.ports[k % 4] as number], p, 1)))).flat(),
+          );
+        }
+      };
+      try {
+        await rounds(2);
+        nodes[0]?.stop();
+        await rounds(4);
+      } finally {
+        nodes[0]?.cont();
+      }
       await rounds(2);
-      nodes[0]?.stop();
-      await rounds(4);
-    } finally {
-      nodes[0]?.cont();
-    }
-    await rounds(2);
-    const reports = await cluster.stop();
-    expect(answers).toHaveLength(320);
-    expect(answers.filter((a) => a.status !== 200)).toEqual([]);
-    // The hung node was really in the way: calls to it timed out (until safe mode routed around it).
-    expect(reports.reduce((sum, r) => sum + r.cacheStats.storeErrors, 0)).toBeGreaterThan(0);
+      const reports = await cluster.stop();
+      expect(answers).toHaveLength(320);
+      expect(answers.filter((a) => a.status !== 200)).toEqual([]);
+      // The hung node was really in the way: calls to it timed out (until safe mode routed around it).
+      expect(reports.reduce((sum, r) => sum + r.cacheStats.storeErrors, 0)).toBeGreaterThan(0);
+    });
   });
 });

@@ -8,6 +8,7 @@ import request from 'supertest';
 import { type Cache, type CacheOptions, createCache } from '../../src/index.js';
 import { createTestApp, type TestApp, type TestAppOptions } from '../fixtures/express-app.js';
 import type { MemcachedProcess } from '../support/memcached.js';
+import type { Protocol } from '../support/protocols.js';
 
 export interface Served extends TestApp {
   cache: Cache;
@@ -21,12 +22,16 @@ export interface Served extends TestApp {
 
 let apps = 0;
 
-/** A cache in its own namespace (tests share one memcached) and the test app on a loopback port. */
+/**
+ * A cache on `protocol` (default: the cache's default) in its own namespace (tests share one memcached)
+ * and the test app on a loopback port.
+ */
 export async function serve(
   node: MemcachedProcess,
-  options: TestAppOptions & { cache?: CacheOptions } = {},
+  options: TestAppOptions & { cache?: CacheOptions; protocol?: Protocol } = {},
 ): Promise<Served> {
   const cache = createCache({
+    ...(options.protocol ? { protocol: options.protocol } : {}),
     servers: [node.address],
     namespace: `xp${process.pid}-${apps++}`,
     ...options.cache,

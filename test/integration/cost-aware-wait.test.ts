@@ -1,7 +1,8 @@
 /**
  * Cost-aware waiting across real processes and a real memcached: waiters use the estimate the lock
  * holder publishes, still get one load when the loader's cost strays ±50% from it, and still wait
- * behind a 0.1 holder (a bare-token lock). Takeover after a holder dies: stampede.test.ts.
+ * behind a 0.1 holder (a bare-token lock), on both protocols (the expired entries and the 0.1 lock are
+ * written through memjs). Takeover after a holder dies: stampede.test.ts.
  */
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +10,7 @@ import { encodeEnvelope } from '../../src/envelope.js';
 import { type CacheStats, createCache, jsonSerializer, MemcachedStore } from '../../src/index.js';
 import { lockKeyOf, toStoreKey } from '../../src/keys.js';
 import { type MemcachedProcess, startMemcached, stopAllMemcached } from '../support/memcached.js';
+import { PROTOCOLS, type Protocol } from '../support/protocols.js';
 import { killAllWorkers, spawnWorkers, type WorkerGroup, type WorkerResult } from '../support/workers.js';
 
 const WORKER = fileURLToPath(new URL('../fixtures/wrap-worker.ts', import.meta.url));
@@ -46,6 +48,7 @@ async function expiredKey(costMs: number): Promise<string> {
 }
 
 async function stampede(
+  protocol: Protocol,
   key: string,
   loaderMs: number,
   cacheOptions: object = {},
@@ -53,6 +56,7 @@ async function stampede(
 ) {
   const group = await spawnWorkers(WORKER, {
     count: 4,
+    protocol,
     env: {
       SERVERS: node.address,
       CACHE_OPTIONS: JSON.stringify({ namespace: NAMESPACE, safeMode: 'always', ...cacheOptions }),
@@ -78,71 +82,74 @@ async function stampede(
   };
 }
 
-describe('cost-aware waiting across processes', () => {
-  it('uses the published estimate: far fewer reads for the same wake-up precision, one load', async () => {
-    // Both poll at least every 7.5 ms near the end; without an estimate they must do so throughout, while
-    // with one they sleep through nearly half the load (in theory ~0.55x the reads; a busy machine that
-    // delivers the go message late to some processes narrows the gap, hence the margin and the long load).
-    const precise = { pollMinMs: 7.5, pollMaxMs: 7.5 };
-    const informed = await stampede(await expiredKey(600), 600, precise);
-    const blind = await stampede(`never-loaded:${round++}`, 600, precise);
-    for (const run of [informed, blind]) {
-      expect(run.loads).toBe(1);
-      expect(run.values).toHaveLength(200);
-      expect(new Set(run.values).size).toBe(1);
-      expect(run.errors).toEqual([]);
-      // At most one waiter per process: its 49 joiners share its flight and never poll.
-      expect(run.maxWaitsPerProcess).toBe(1);
-    }
-    expect(informed.readsPerWaitedSecond).toBeLessThan(0.8 * blind.readsPerWaitedSecond);
-  });
+describe.each(PROTOCOLS)('on %s', (protocol) => {
+  describe('cost-aware waiting across processes', () => {
+    it('uses the published estimate: far fewer reads for the same wake-up precision, one load', async () => {
+      // Both poll at least every 7.5 ms near the end; without an estimate they must do so throughout, while
+      // with one they sleep through nearly half the load (in theory ~0.55x the reads; a busy machine that
+      // delivers the go message late to some processes narrows the gap, hence the margin and the long load).
+      const precise = { pollMinMs: 7.5, pollMaxMs: 7.5 };
+      const informed = await stampede(protocol, await expiredKey(600), 600, precise);
+      const blind = await stampede(protocol, `never-loaded:${round++}`, 600, precise);
+      for (const run of [informed, blind]) {
+        expect(run.loads).toBe(1);
+        expect(run.values).toHaveLength(200);
+        expect(new Set(run.values).size).toBe(1);
+        expect(run.errors).toEqual([]);
+        // At most one waiter per process: its 49 joiners share its flight and never poll.
+        expect(run.maxWaitsPerProcess).toBe(1);
+      }
+      expect(informed.readsPerWaitedSecond).toBeLessThan(0.8 * blind.readsPerWaitedSecond);
+    });
 
-  it.each([150, 450])(
-    'loads once with no waiter timeout when the load takes %i ms after 300 ms last time',
-    async (loaderMs) => {
-      const run = await stampede(await expiredKey(300), loaderMs);
-      expect(run.loads).toBe(1);
-      expect(run.values).toHaveLength(200);
-      expect(new Set(run.values).size).toBe(1);
-      expect(run.waitTimeouts).toBe(0);
-      expect(run.errors).toEqual([]);
-    },
-  );
-
-  it('takes over from a holder SIGKILLed mid-load after its estimate ran out (the lock expired)', async () => {
-    let killed = -1;
-    const run = await stampede(
-      await expiredKey(1500),
-      1500,
-      { lockTtl: 2, waitTimeoutMs: 8000 },
-      async (group) => {
-        killed = (await group.waitFor((m) => m.type === 'load-start', 5000)).index;
-        group.kill(killed, 'SIGKILL');
+    it.each([150, 450])(
+      'loads once with no waiter timeout when the load takes %i ms after 300 ms last time',
+      async (loaderMs) => {
+        const run = await stampede(protocol, await expiredKey(300), loaderMs);
+        expect(run.loads).toBe(1);
+        expect(run.values).toHaveLength(200);
+        expect(new Set(run.values).size).toBe(1);
+        expect(run.waitTimeouts).toBe(0);
+        expect(run.errors).toEqual([]);
       },
     );
-    expect(killed).toBeGreaterThanOrEqual(0);
-    expect(run.loads).toBe(1); // the takeover (the killed holder's load is not counted)
-    expect(run.values).toHaveLength(150);
-    expect(new Set(run.values).size).toBe(1);
-    expect(run.values[0]).not.toBe(`value-from-${killed}`);
-    expect(run.waitTimeouts).toBe(0);
-  });
 
-  it('waits behind a 0.1 holder (its lock value is the bare token) and takes its value', async () => {
-    const key = `old-holder:${round++}`;
-    const lockKey = lockKeyOf(storeKeyOf(key));
-    expect(await raw.add(lockKey, Buffer.from('oldhost/4242/0a0b0c0d0e0f/1'), 30)).toBe(true);
-    const writer = createCache({ servers: [node.address], namespace: NAMESPACE });
-    // The 0.1 holder finishes its load while every worker waits on its lock.
-    const run = await stampede(key, 200, {}, async () => {
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      await writer.set(key, 'from-0.1');
-      await raw.delete(lockKey);
+    it('takes over from a holder SIGKILLed mid-load after its estimate ran out (the lock expired)', async () => {
+      let killed = -1;
+      const run = await stampede(
+        protocol,
+        await expiredKey(1500),
+        1500,
+        { lockTtl: 2, waitTimeoutMs: 8000 },
+        async (group) => {
+          killed = (await group.waitFor((m) => m.type === 'load-start', 5000)).index;
+          group.kill(killed, 'SIGKILL');
+        },
+      );
+      expect(killed).toBeGreaterThanOrEqual(0);
+      expect(run.loads).toBe(1); // the takeover (the killed holder's load is not counted)
+      expect(run.values).toHaveLength(150);
+      expect(new Set(run.values).size).toBe(1);
+      expect(run.values[0]).not.toBe(`value-from-${killed}`);
+      expect(run.waitTimeouts).toBe(0);
     });
-    await writer.close();
-    expect(run.loads).toBe(0);
-    expect(run.values).toEqual(new Array(200).fill('from-0.1'));
-    expect(run.waits).toBe(4); // one waiter per process
-    expect(run.waitTimeouts).toBe(0);
+
+    it('waits behind a 0.1 holder (its lock value is the bare token) and takes its value', async () => {
+      const key = `old-holder:${round++}`;
+      const lockKey = lockKeyOf(storeKeyOf(key));
+      expect(await raw.add(lockKey, Buffer.from('oldhost/4242/0a0b0c0d0e0f/1'), 30)).toBe(true);
+      const writer = createCache({ protocol, servers: [node.address], namespace: NAMESPACE });
+      // The 0.1 holder finishes its load while every worker waits on its lock.
+      const run = await stampede(protocol, key, 200, {}, async () => {
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        await writer.set(key, 'from-0.1');
+        await raw.delete(lockKey);
+      });
+      await writer.close();
+      expect(run.loads).toBe(0);
+      expect(run.values).toEqual(new Array(200).fill('from-0.1'));
+      expect(run.waits).toBe(4); // one waiter per process
+      expect(run.waitTimeouts).toBe(0);
+    });
   });
 });

@@ -3,6 +3,7 @@
  * memjs 1.3 keeps its socket in `client.servers[0]._socket` and writes each request to it synchronously,
  * inside the call. If an upgrade of the pinned memjs changes that, these tests fail, before the hit path
  * silently loses its batching (the cork would find no socket, or cork one that memjs no longer writes to).
+ * Binary only: it checks memjs itself, which the meta transport does not use.
  */
 import { Socket } from 'node:net';
 import memjs from 'memjs';

@@ -1,22 +1,23 @@
 /**
  * Who routes and who closes: safe mode routes each cache's calls without changing the pool they share,
  * and a cache closes only the stores it created (its pool from `servers`, its gutter pool), never a
- * `store` passed in.
+ * `store` passed in. The memcached cases on both protocols.
  */
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { createCache, MemoryStore } from '../../src/index.js';
 import { MemcachedStore } from '../../src/store/memjs/memcached-store.js';
+import { MetaStore } from '../../src/store/meta/meta-store.js';
 import { type MemcachedProcess, startCluster, stopAllMemcached } from '../support/memcached.js';
+import { PROTOCOLS, poolOn } from '../support/protocols.js';
 
 afterAll(stopAllMemcached);
 afterEach(() => {
   vi.restoreAllMocks();
 });
 
-const pool = (nodes: MemcachedProcess[]) =>
-  new MemcachedStore({ servers: nodes.map((n) => ({ address: n.address, weight: 1 })), opTimeoutMs: 500 });
+describe.each(PROTOCOLS)('two caches sharing one memcached pool on %s', (protocol) => {
+  const pool = (nodes: MemcachedProcess[]) => poolOn(protocol, nodes);
 
-describe('two caches sharing one memcached pool', () => {
   it('route with their own failover settings: neither overwrites the other’s', async () => {
     const nodes = await startCluster(2);
     const shared = pool(nodes);
@@ -56,17 +57,20 @@ describe('close()', () => {
     await b.close();
     expect(store.size).toBe(1);
   });
+});
 
+describe.each(PROTOCOLS)('close() on %s', (protocol) => {
   it('leaves a memcached pool passed in open, and closes the pool and the gutter it created', async () => {
     const [main, gutter] = await startCluster(2);
-    const passedIn = pool([main as MemcachedProcess]);
-    const closes = vi.spyOn(MemcachedStore.prototype, 'close');
+    const passedIn = poolOn(protocol, [main as MemcachedProcess]);
+    const closes = vi.spyOn((protocol === 'meta' ? MetaStore : MemcachedStore).prototype, 'close');
     const user = createCache({ store: passedIn });
     await user.set('k', 'v');
     await user.close();
     expect(closes).not.toHaveBeenCalled();
     expect((await passedIn.get('k'))?.length).toBeGreaterThan(0); // still connected
     const own = createCache({
+      protocol,
       servers: [(main as MemcachedProcess).address],
       failover: 'gutter',
       gutterServers: [(gutter as MemcachedProcess).address],

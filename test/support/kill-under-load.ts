@@ -6,9 +6,9 @@
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
 import { toStoreKey } from '../../src/keys.js';
-import { MemcachedStore } from '../../src/store/memjs/memcached-store.js';
 import { sleep } from './deferred.js';
 import { startCluster } from './memcached.js';
+import { type Protocol, poolOn } from './protocols.js';
 import { spawnWorkers } from './workers.js';
 
 const WORKER = fileURLToPath(new URL('../fixtures/steady-worker.ts', import.meta.url));
@@ -31,10 +31,13 @@ export interface KillUnderLoadResult {
   killedAt: number;
 }
 
-/** Runs the scenario with these cache options; `env` goes to the workers (e.g. COUNTING_STORE). */
+/**
+ * Runs the scenario with these cache options on `protocol` (default: the cache's default); `env` goes to
+ * the workers (e.g. COUNTING_STORE).
+ */
 export async function killUnderLoad(
   cacheOptions: object,
-  env: Record<string, string> = {},
+  { env = {}, protocol }: { env?: Record<string, string>; protocol?: Protocol } = {},
 ): Promise<KillUnderLoadResult> {
   const nodes = await startCluster(3);
   const servers = nodes.map((n) => n.address);
@@ -46,6 +49,7 @@ export async function killUnderLoad(
       CACHE_OPTIONS: JSON.stringify({ namespace: 'sm', ...cacheOptions }),
       ...env,
     },
+    ...(protocol ? { protocol } : {}),
   });
   group.go({ keys, concurrency: 4, loaderMs: 20 });
   await sleep(2500); // every key loaded and cached
@@ -56,10 +60,7 @@ export async function killUnderLoad(
   for (let i = 0; i < group.count; i++) group.send(i, { type: 'stop' });
   const reports = (await group.done(20_000)).map((r) => r.messages.at(-1) as unknown as SteadyWorkerReport);
 
-  const router = new MemcachedStore({
-    servers: nodes.map((n) => ({ address: n.address, weight: 1 })),
-    opTimeoutMs: 500,
-  });
+  const router = poolOn(protocol ?? 'binary', nodes); // either protocol routes a key to the same node
   const onVictim = new Set(keys.filter((k) => router.ownerIndex(toStoreKey('sm', k)) === victim));
   await router.close();
   const loadsAfterKill = new Map<string, number>();

@@ -3,6 +3,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { once } from 'node:events';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
+import { type Protocol, protocolEnv } from './protocols.js';
 import { isAlive, track } from './reaper.js';
 
 export interface WorkerMessage {
@@ -45,6 +46,11 @@ export interface SpawnWorkersOptions {
   env?: Record<string, string>;
   args?: string[];
   readyTimeoutMs?: number;
+  /**
+   * The memcached protocol of the workers' caches (CACHE_PROTOCOL, see protocols.ts): one for all, or one
+   * per worker (a mixed cluster). Default: none set, so the cache's default applies.
+   */
+  protocol?: Protocol | readonly Protocol[];
 }
 
 // `--import tsx` is resolved from the child's cwd, so pass tsx's loader as an absolute URL instead.
@@ -76,6 +82,9 @@ class Group implements WorkerGroup {
   #closing: Promise<void> | undefined;
 
   constructor(script: string, opts: SpawnWorkersOptions) {
+    if (Array.isArray(opts.protocol) && opts.protocol.length !== opts.count) {
+      throw new Error(`${opts.protocol.length} protocols for ${opts.count} workers`);
+    }
     this.slots = Array.from({ length: opts.count }, (_, index) => this.#spawn(script, index, opts));
   }
 
@@ -86,7 +95,13 @@ class Group implements WorkerGroup {
   #spawn(script: string, index: number, opts: SpawnWorkersOptions): Slot {
     const child = fork(script, opts.args ?? [], {
       execArgv: ['--import', TSX_LOADER],
-      env: { ...process.env, ...opts.env, WORKER_INDEX: String(index), WORKER_COUNT: String(opts.count) },
+      env: {
+        ...process.env,
+        ...opts.env,
+        ...workerProtocolEnv(opts.protocol, index),
+        WORKER_INDEX: String(index),
+        WORKER_COUNT: String(opts.count),
+      },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
     track(child);
@@ -228,6 +243,11 @@ class Group implements WorkerGroup {
     })();
     return this.#closing;
   }
+}
+
+function workerProtocolEnv(protocol: SpawnWorkersOptions['protocol'], index: number): Record<string, string> {
+  const own = typeof protocol === 'string' ? protocol : protocol?.[index];
+  return own === undefined ? {} : protocolEnv(own);
 }
 
 function toMessage(raw: unknown): WorkerMessage {

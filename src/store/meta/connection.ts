@@ -60,6 +60,8 @@ export class MetaConnection {
   #socket: net.Socket | null = null;
   /** Whether the current socket has answered anything: a connection that never did counts as failed. */
   #answered = false;
+  /** Whether the current socket connected (TLS: its handshake done). */
+  #connected = false;
   #calls: Call[] = [];
   #head = 0;
   /** Bytes of this tick's calls, written together at the end of the tick. */
@@ -183,6 +185,10 @@ export class MetaConnection {
         : tls.connect({ ...this.#options.tls, host, port });
     this.#socket = socket;
     this.#answered = false;
+    this.#connected = false;
+    socket.once(this.#options.tls === undefined ? 'connect' : 'secureConnect', () => {
+      this.#connected = true;
+    });
     socket.setNoDelay(true);
     socket.setKeepAlive(true);
     const parser = new ResponseParser((line, value) => this.#onFrame(socket, line, value));
@@ -244,7 +250,7 @@ export class MetaConnection {
     if (socket !== this.#socket) return;
     this.#socket = null;
     this.#outgoing = [];
-    if (!this.#answered) {
+    if (!this.#answered && !retriedAtOnce(cause, this.#connected)) {
       this.#failures++;
       this.#retryAt =
         performance.now() + Math.min(BACKOFF_CAP_MS, BACKOFF_FIRST_MS * 2 ** (this.#failures - 1));
@@ -304,6 +310,19 @@ export class MetaConnection {
     }
     this.#arm(next);
   };
+}
+
+/**
+ * Whether the next call after a connection that never answered tries again at once rather than failing
+ * fast through the backoff: after a refused connection (nothing listens: one cheap round trip) or a reset
+ * of one that had connected (memcached killed or restarted under it), as memjs does on every call, so that
+ * the first call after a restart finds the node back (safe mode's failover tries a refusing owner for
+ * that). Hangs, failed TLS handshakes and garbage back off: retrying them costs a timeout or a handshake.
+ */
+function retriedAtOnce(cause: Error, connected: boolean): boolean {
+  const { code } = cause as NodeJS.ErrnoException;
+  if (code === 'ECONNREFUSED') return true;
+  return connected && (code === 'ECONNRESET' || code === 'EPIPE');
 }
 
 function write(socket: net.Socket, piece: string | Buffer): void {
