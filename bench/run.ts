@@ -20,6 +20,7 @@ import { hitPath } from './scenarios/hit-path.js';
 import { httpHotPath } from './scenarios/http-hot-path.js';
 import { invalidation } from './scenarios/invalidation.js';
 import { nodeDeath } from './scenarios/node-death.js';
+import { nodeReturn } from './scenarios/node-return.js';
 import { scaling } from './scenarios/scaling.js';
 import type { Scenario, ScenarioResult } from './scenarios/scenario.js';
 import { stampede } from './scenarios/stampede.js';
@@ -32,6 +33,7 @@ const SCENARIOS: readonly Scenario[] = [
   hitPath,
   scaling,
   nodeDeath,
+  nodeReturn,
   warmupRecorder,
   transports,
   httpHotPath,

@@ -99,7 +99,7 @@ export class Cache {
     const store = o.store ?? this.#openPool(o.servers);
     const nodePool = o.safeMode === 'off' ? undefined : store.nodePool;
     const gutter = nodePool && o.failover === 'gutter' ? this.#openPool(o.gutterServers) : undefined;
-    const safeMode = new SafeModeController(o, nodePool, gutter, this.#events);
+    const safeMode = new SafeModeController(o, nodePool, gutter, this.#events, this.#stats);
     this.#safeMode = safeMode;
     this.#store = safeMode.route(store);
     this.#tagVersions = new TagVersions(this.#store, o.namespace);

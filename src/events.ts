@@ -76,6 +76,23 @@ export interface CacheEvents {
   'node:up': { node: string; downForMs: number };
   /** A node came back with a new pid or a smaller uptime: it restarted and is empty. */
   'node:restarted': { node: string; previousPid: number; pid: number };
+  /**
+   * A write did not reach one of a key's copies (a replica, or the old home of a key on its way back): the
+   * caller's write succeeded where its primary is; the key is deleted on that node before it is read there
+   * again. `key` is the store key (namespaced, maybe hashed).
+   */
+  'replica:error': { key: string; node: string; operation: string; error: unknown };
+  /**
+   * A miss on a node that came back (warm return), or on a replica, found the value on `from` and copied it
+   * to `node` with `add`. `key` is the store key.
+   */
+  'warm:copied': { key: string; node: string; from: string };
+  /**
+   * Routing went home to a node that came back after being down, once this process had deleted there every
+   * key it wrote elsewhere during the outage (`invalidated`; a node whose list overflowed `maxAwayKeys` was
+   * flushed instead), `holdoffMs` after it answered again.
+   */
+  'node:home': { node: string; invalidated: number; holdoffMs: number };
   /** Safe mode turned on; `reason` names the node and what happened to it. */
   'safe-mode:on': { reason: string };
   /** Every node has been healthy for `settleMs`. */
@@ -118,6 +135,12 @@ export interface CacheStats {
   storeErrors: number;
   /** Values returned but not stored because they were too large. */
   tooLarge: number;
+  /** Writes that reached a key's primary but not one of its copies (`replica:error`). */
+  replicaErrors: number;
+  /** Values copied home after a miss on a returning node or a replica (`warm:copied`). */
+  warmCopies: number;
+  /** Keys deleted on nodes that came back, because this process wrote them elsewhere meanwhile (`node:home`). */
+  returnInvalidations: number;
   /** Loads running in this process right now. */
   inflightLoads: number;
   /** Loads waiting for a slot under `maxConcurrentLoads` (safe mode). */
@@ -144,6 +167,9 @@ export function emptyStats(): CacheStats {
     supersededWrites: 0,
     storeErrors: 0,
     tooLarge: 0,
+    replicaErrors: 0,
+    warmCopies: 0,
+    returnInvalidations: 0,
     inflightLoads: 0,
     queuedLoads: 0,
     safeModeActive: false,

@@ -150,6 +150,32 @@ export interface CacheOptions extends PolicyOptions {
   /** The gutter pool for `failover: 'gutter'`. */
   gutterServers?: ServerSpec | ServerSpec[];
   /**
+   * Nodes each entry lives on: writes of an entry (and every other key the cache writes, except the `safe-`
+   * locks) go to the first `replicas` nodes of the key's rendezvous order, issued together; reads go to the
+   * first of them that is up, and a miss there reads the next one (copying a value it finds back with
+   * `add`). With 2, a node's death costs no load for its keys. A replica that misses a write is an event
+   * (`replica:error`), not the caller's error. Locks stay on one node: the first node of the order that is
+   * up. Needs safe mode's monitor (not `safeMode: 'off'`); more than the nodes there are means every node.
+   * @default 1
+   */
+  replicas?: 1 | 2 | 3;
+  /**
+   * Warm returns: for this many ms after a node comes back (restarted empty, or returned after failover), a
+   * miss on it reads the node that served its keys meanwhile and copies the value home with `add` (never
+   * over a newer value), for at most `failoverTtl` seconds. 0 disables. On by default: it costs one read per
+   * miss on a returning node, and writes of its keys reach that other node too while it lasts.
+   * @default 30000
+   */
+  warmReturnMs?: number;
+  /**
+   * Keys per node this process remembers writing elsewhere while the node was down. When the node answers
+   * again, they are deleted there before its keys route home, so a node that only hung cannot serve values
+   * older than the writes of its outage. Past this bound the node is flushed instead (memcached
+   * `flush_all`: it comes back empty, and warm returns refill it).
+   * @default 100000
+   */
+  maxAwayKeys?: number;
+  /**
    * Seconds the marker of a `delete()` (a tombstone, read as absent) lives, and at least how long an
    * `invalidate()`d entry is kept: a load that started before the purge and ends within this time finds
    * the marker and does not store its value. A load of a key that was absent at its start stores only if
@@ -312,6 +338,9 @@ const CACHE_KEYS = new Set<string>([
   'failover',
   'failoverTtl',
   'gutterServers',
+  'replicas',
+  'warmReturnMs',
+  'maxAwayKeys',
   'lockTtl',
   'markerTtl',
   'pollMinMs',
@@ -342,6 +371,9 @@ export function resolveCacheOptions(input: CacheOptions = {}, env = process.env)
   o.maxConcurrentLoads ??= 8;
   o.failover ??= 'rehash';
   o.failoverTtl ??= 30;
+  o.replicas ??= 1;
+  o.warmReturnMs ??= 30_000;
+  o.maxAwayKeys ??= 100_000;
   o.lockTtl ??= 10;
   o.markerTtl ??= 30;
   o.pollMinMs ??= 5;
@@ -372,6 +404,16 @@ export function resolveCacheOptions(input: CacheOptions = {}, env = process.env)
   if (o.failoverTtl * 2 <= o.lockTtl) {
     throw new InvalidOptionError('failoverTtl', `more than half of lockTtl (${o.lockTtl})`, o.failoverTtl);
   }
+  integer('replicas', o.replicas, 1, 3);
+  if (o.replicas > 1 && o.safeMode === 'off') {
+    throw new InvalidOptionError(
+      'replicas',
+      "1 with safeMode 'off' (replicas route by the monitor's health)",
+      o.replicas,
+    );
+  }
+  number('warmReturnMs', o.warmReturnMs, 0, 24 * 3_600_000);
+  integer('maxAwayKeys', o.maxAwayKeys, 0, 100_000_000);
   if (o.failover === 'gutter' && o.gutterServers === undefined) {
     throw new InvalidOptionError('gutterServers', "given when failover is 'gutter'", o.gutterServers);
   }
@@ -434,6 +476,9 @@ export function resolveCacheOptions(input: CacheOptions = {}, env = process.env)
     failover: o.failover,
     failoverTtl: o.failoverTtl,
     gutterServers: o.gutterServers === undefined ? [] : resolveServers(o.gutterServers, {}, 'gutterServers'),
+    replicas: o.replicas,
+    warmReturnMs: o.warmReturnMs,
+    maxAwayKeys: o.maxAwayKeys,
     lockTtl: o.lockTtl,
     markerTtl: o.markerTtl,
     pollMinMs: o.pollMinMs,

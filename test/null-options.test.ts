@@ -35,7 +35,7 @@ async function optionError(run: () => unknown): Promise<InvalidOptionError> {
 
 describe('null options', () => {
   it('covers every documented option', () => {
-    expect(CACHE_OPTIONS).toHaveLength(35);
+    expect(CACHE_OPTIONS).toHaveLength(38);
     expect(CACHE_OPTIONS).toEqual(expect.arrayContaining(['ttl', 'namespace', 'lockTtl', 'servers']));
     expect(CACHED_OPTIONS).toEqual(expect.arrayContaining(['lock', 'key', 'ttl']));
     expect(SET_OPTIONS).toEqual(['ttl', 'tags']);

@@ -38,6 +38,11 @@ const COUNTERS: Record<CounterStat, string> = {
   supersededWrites: 'Loaded values not stored because an invalidation landed during the load',
   storeErrors: 'memcached calls that failed or timed out',
   tooLarge: 'Values returned but not stored because too large',
+  replicaErrors:
+    "Writes that reached a key's primary but not one of its copies (replicas, a node on its way home)",
+  warmCopies: 'Values copied home after a miss on a returning node or a replica',
+  returnInvalidations:
+    'Keys deleted on returning nodes because they were written elsewhere during the outage',
 };
 
 interface Family {
@@ -61,7 +66,8 @@ const families = new WeakMap<Registry, Map<string, Family>>();
  * `stampede_guard_waits_total`, `stampede_guard_wait_timeouts_total`,
  * `stampede_guard_background_refreshes_total`, `stampede_guard_invalidations_total`,
  * `stampede_guard_superseded_writes_total` (loaded values an invalidation kept from being stored),
- * `stampede_guard_store_errors_total`, `stampede_guard_too_large_total`.
+ * `stampede_guard_store_errors_total`, `stampede_guard_too_large_total`, `stampede_guard_replica_errors_total`,
+ * `stampede_guard_warm_copies_total`, `stampede_guard_return_invalidations_total`.
  * Gauges: `stampede_guard_inflight_loads`, `stampede_guard_queued_loads`, `stampede_guard_safe_mode_active`
  * (1 while safe mode is on), `stampede_guard_node_up` (label `node`: 1 while the memcached node is up).
  * Histogram: `stampede_guard_load_duration_seconds` (label `background`: `true` for grace/early refreshes).

@@ -7,15 +7,16 @@
  * error move the key?
  */
 import type { StoreError } from '../errors.js';
-import type { CacheEventEmitter } from '../events.js';
+import type { CacheEventEmitter, CacheStats } from '../events.js';
 import { failureKind } from '../store/failures.js';
-import type { NodePool, PoolRouting } from '../store/node-pool.js';
+import type { NodePool, PoolRouting, RouteEvent } from '../store/node-pool.js';
 import { RoutedStore } from '../store/routed-store.js';
 import type { Store } from '../store/store.js';
-import { failoverPlacement } from './failover.js';
 import { HealthMonitor } from './health-monitor.js';
 import { LoadLimiter } from './load-limiter.js';
-import type { NodeHealthSnapshot } from './node-health.js';
+import type { HealthTransition, NodeHealthSnapshot } from './node-health.js';
+import { replicaRouting } from './replica-routing.js';
+import { NodeReturns } from './returns.js';
 import type { SafeModeSetting, SafeModeSettings } from './settings.js';
 
 /** What `cache.safeMode` reports. */
@@ -40,24 +41,38 @@ export class SafeModeController {
   readonly #limiter: LoadLimiter;
   readonly #routing: PoolRouting | undefined;
   readonly #canFailOver: boolean;
+  readonly #returns: NodeReturns | undefined;
   /** When the controller was created: when safe mode turned on, for `'always'`. */
   readonly #createdAt = Date.now();
 
   /**
    * Watches `pool` (the cache store's `nodePool`; none: nothing to watch, safe mode never turns on by
-   * itself) and fails its keys over to `gutter` with `failover: 'gutter'`.
+   * itself) and fails its keys over to `gutter` with `failover: 'gutter'`. Counts replication's side work
+   * in `stats` (the cache's counters) when given.
    */
   constructor(
     settings: SafeModeSettings,
     pool: NodePool | undefined,
     gutter: NodePool | undefined,
     events: CacheEventEmitter,
+    stats?: CacheStats,
   ) {
     this.#setting = settings.safeMode;
     this.#limiter = new LoadLimiter(settings.maxConcurrentLoads);
     this.#canFailOver = settings.failover !== 'none';
     if (settings.safeMode === 'off' || pool === undefined) return;
 
+    const returns = new NodeReturns(
+      pool,
+      {
+        holdoffMs: settings.probeIntervalMs + settings.opTimeoutMs,
+        warmReturnMs: settings.warmReturnMs,
+        maxAwayKeys: settings.maxAwayKeys,
+        lockTtl: settings.lockTtl,
+      },
+      events,
+      stats,
+    );
     const monitor = new HealthMonitor(
       pool,
       {
@@ -67,13 +82,41 @@ export class SafeModeController {
         settleMs: settings.settleMs,
       },
       events,
+      (index, transition) => onTransition(returns, index, transition),
     );
     this.#routing = {
       pool,
-      place: failoverPlacement(pool, monitor, settings.failover, settings.failoverTtl, gutter),
+      route: replicaRouting(pool, monitor, returns, settings, gutter),
+      report: (event) => this.#onRouteEvent(event, pool, events, stats),
     };
+    this.#returns = returns;
     this.#monitor = monitor;
     monitor.start();
+  }
+
+  /** A routed call's side work: a copy that failed is listed for deletion on its node; copies home are counted. */
+  #onRouteEvent(
+    event: RouteEvent,
+    pool: NodePool,
+    events: CacheEventEmitter,
+    stats: CacheStats | undefined,
+  ): void {
+    if (event.kind === 'warm-copied') {
+      if (stats) stats.warmCopies++;
+      events.emit('warm:copied', { key: event.key, node: event.node.id, from: event.from.id });
+      return;
+    }
+    const index = pool.nodes.indexOf(event.node);
+    if (index >= 0 && event.stale) {
+      this.#returns?.copyFailed(index, event.key, this.#monitor?.isDown(index) === false);
+    }
+    if (stats) stats.replicaErrors++;
+    events.emit('replica:error', {
+      key: event.key,
+      node: event.node.id,
+      operation: event.operation,
+      error: event.error,
+    });
   }
 
   /** The cache's view of `store`: its calls carry this cache's failover routing down to the pool. */
@@ -125,5 +168,13 @@ export class SafeModeController {
   /** Stops the monitor. The pool and the gutter are closed by whoever created them. */
   close(): void {
     this.#monitor?.stop();
+    this.#returns?.close();
   }
+}
+
+/** Routing's reaction to a node's health: remembered keys, the way home, the warm window. */
+function onTransition(returns: NodeReturns, index: number, transition: HealthTransition): void {
+  if (transition.kind === 'down') returns.nodeDown(index);
+  else if (transition.kind === 'up') returns.nodeUp(index);
+  else returns.nodeRestarted(index);
 }

@@ -36,8 +36,19 @@ export class HealthMonitor {
   readonly #unobserve: () => void;
   #timer: NodeJS.Timeout | undefined;
 
-  /** Watches `pool` from now on (its call outcomes); `start()` adds the probes. */
-  constructor(pool: NodePool, options: HealthMonitorOptions, events: CacheEventEmitter) {
+  readonly #onTransition: ((index: number, transition: HealthTransition) => void) | undefined;
+
+  /**
+   * Watches `pool` from now on (its call outcomes); `start()` adds the probes. `onTransition` hears each
+   * node's transitions (down, up, restarted) before the events do: routing reacts to them.
+   */
+  constructor(
+    pool: NodePool,
+    options: HealthMonitorOptions,
+    events: CacheEventEmitter,
+    onTransition?: (index: number, transition: HealthTransition) => void,
+  ) {
+    this.#onTransition = onTransition;
     this.#nodes = pool.nodes;
     this.#health = pool.nodes.map((n) => new NodeHealth(n.id, options.downAfter));
     this.#unobserve = pool.observeOutcomes((index, outcome) => this.observe(index, outcome));
@@ -97,7 +108,7 @@ export class HealthMonitor {
     if (!health) return;
     // Runs on every call (the hit path too): nothing is allocated unless the node's state changes.
     const transition = outcome === 'ok' ? health.success(Date.now()) : health.failure(outcome, Date.now());
-    if (transition) this.#apply(health, [transition]);
+    if (transition) this.#apply(index, [transition]);
   }
 
   /** One round of probes; a node whose previous probe is still out is skipped. */
@@ -109,9 +120,9 @@ export class HealthMonitor {
       node
         .probe(this.#options.probeTimeoutMs)
         .then(
-          (identity) => this.#apply(health, health.probed(identity, Date.now())),
+          (identity) => this.#apply(index, health.probed(identity, Date.now())),
           (error: StoreError) =>
-            this.#apply(health, [health.failure(failureKind(error) ?? 'error', Date.now())]),
+            this.#apply(index, [health.failure(failureKind(error) ?? 'error', Date.now())]),
         )
         .finally(() => this.#probing.delete(node));
     }
@@ -120,9 +131,11 @@ export class HealthMonitor {
     }
   }
 
-  #apply(health: NodeHealth, transitions: Array<HealthTransition | null>): void {
+  #apply(index: number, transitions: Array<HealthTransition | null>): void {
+    const health = this.#health[index] as NodeHealth;
     for (const t of transitions) {
       if (!t) continue;
+      this.#onTransition?.(index, t);
       const now = Date.now();
       if (t.kind === 'down') {
         this.#events.emit('node:down', { node: health.id, reason: t.reason });

@@ -28,6 +28,8 @@ export interface PoolNode {
   add(key: string, value: Buffer, ttlSeconds: number): Promise<boolean>;
   delete(key: string): Promise<boolean>;
   touch(key: string, ttlSeconds: number): Promise<boolean>;
+  /** Empties the node (memcached `flush_all`): the safe way back for a node whose stale keys were not all remembered. */
+  flush(): Promise<void>;
   /** The compare-and-swap calls, as `Store` describes them (memcached's own CAS). */
   getWithCas(key: string): Promise<CasValue | null>;
   addWithCas(key: string, value: Buffer, ttlSeconds: number): Promise<CasToken | null>;
@@ -57,10 +59,57 @@ export interface Placement {
  */
 export type PlacementPolicy = (routeKey: string, ownerIndex: number) => Placement | null;
 
+/**
+ * Where every copy of one key goes, for a routing that keeps more than one (replicas, a node on its way home).
+ * The pool carries it out; the routing decides it (from node health) and allocates it only when there is more
+ * to do than the primary (a healthy cluster with one replica returns `pool.home(i)`-like prebuilt routes).
+ */
+export interface Route {
+  /** Reads go here; the call's answer is its answer. */
+  readonly primary: Placement;
+  /**
+   * Writes (set, add, delete, touch) also go here, issued with the primary's: the other replicas, the old
+   * home of a key on its way back. Their failures are reported (`RouteEvent`), never the caller's error.
+   */
+  readonly copies: readonly Placement[];
+  /**
+   * A `get` that misses at the primary reads here next (the other replica, or the node that served the key
+   * while the primary was away) and adds a value it finds at the primary (`add`: never over a newer value)
+   * for at most `next.maxTtl` seconds (no `maxTtl`: nothing is copied).
+   */
+  readonly next: Placement | undefined;
+}
+
+/**
+ * Where a call of `routeKey` goes. `single` is true for keys routed with another key (`StoreCallOptions.route`,
+ * the `safe-` locks): they live on one node, so `copies` of a single route are where the same lock must also be
+ * taken (an `add` wins only if it wins everywhere) while routing moves home. `write` says whether the call
+ * writes. Null: nowhere, the call fails at once with `NodeDownError`.
+ */
+export type RoutePolicy = (routeKey: string, owner: number, single: boolean, write: boolean) => Route | null;
+
+/** Side work of a routed call, told to the routing that asked for it. */
+export type RouteEvent =
+  | {
+      kind: 'copy-failed';
+      key: string;
+      node: PoolNode;
+      operation: string;
+      error: unknown;
+      /** The node may now hold an older value of the key (a write of an entry; not a lock's, nor a copy home). */
+      stale: boolean;
+    }
+  | { kind: 'warm-copied'; key: string; node: PoolNode; from: PoolNode };
+
 /** One cache's routing over one pool, carried by each call; a pool ignores a routing meant for another. */
 export interface PoolRouting {
   readonly pool: NodePool;
-  readonly place: PlacementPolicy;
+  /** Where each call of a key goes (one node). Left out with `route`: the pool routes by that instead. */
+  readonly place?: PlacementPolicy | undefined;
+  /** Replicas and the way home: when given, the pool routes every call by it (and ignores `place`). */
+  readonly route?: RoutePolicy | undefined;
+  /** Told of a routed call's side work: copies that failed, values copied home. Must not throw. */
+  readonly report?: ((event: RouteEvent) => void) | undefined;
 }
 
 export interface NodePool {

@@ -7,8 +7,10 @@
  */
 import { NodeDownError, type StoreError } from '../errors.js';
 import { failureKind } from './failures.js';
-import type { NodePool, OutcomeListener, Placement, PoolNode } from './node-pool.js';
+import type { NodePool, OutcomeListener, Placement, PoolNode, PoolRouting, Route } from './node-pool.js';
 import { RendezvousRouter } from './rendezvous.js';
+import { capTtl, routedAdd, routedGet, routedWrite } from './route-calls.js';
+import { routedAddWithCas, routedDeleteIfCas, routedGetWithCas, routedSetIfCas } from './route-cas.js';
 import type { CasDeleteOutcome, CasMismatch, CasToken, CasValue, Store, StoreCallOptions } from './store.js';
 
 /**
@@ -60,27 +62,49 @@ export class RendezvousPool<N extends PoolNode = PoolNode> implements Store, Nod
   }
 
   get(key: string, options?: StoreCallOptions): Promise<Buffer | null> {
-    return this.#call('get', key, options, (p) => p.node.get(key));
+    try {
+      const route = this.#routeOf('get', key, options, false);
+      if (route === undefined) return this.#place('get', key, options).node.get(key);
+      return routedGet(key, route, options?.route === undefined, options?.routing?.report);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   set(key: string, value: Buffer, ttlSeconds: number, options?: StoreCallOptions): Promise<void> {
-    return this.#call('set', key, options, (p) => p.node.set(key, value, capTtl(ttlSeconds, p.maxTtl)));
+    return this.#write('set', key, options, (p) => p.node.set(key, value, capTtl(ttlSeconds, p.maxTtl)));
   }
 
   add(key: string, value: Buffer, ttlSeconds: number, options?: StoreCallOptions): Promise<boolean> {
-    return this.#call('add', key, options, (p) => p.node.add(key, value, capTtl(ttlSeconds, p.maxTtl)));
+    const add = (p: Placement) => p.node.add(key, value, capTtl(ttlSeconds, p.maxTtl));
+    if (options?.route === undefined) return this.#write('add', key, options, add);
+    // A key routed with another (a lock) is taken on every node its route names, or on none.
+    try {
+      const route = this.#routeOf('add', key, options, true);
+      if (route === undefined) return add(this.#place('add', key, options));
+      return routedAdd(key, route, options.routing?.report, add);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   delete(key: string, options?: StoreCallOptions): Promise<boolean> {
-    return this.#call('delete', key, options, (p) => p.node.delete(key));
+    return this.#write('delete', key, options, (p) => p.node.delete(key));
   }
 
   touch(key: string, ttlSeconds: number, options?: StoreCallOptions): Promise<boolean> {
-    return this.#call('touch', key, options, (p) => p.node.touch(key, capTtl(ttlSeconds, p.maxTtl)));
+    return this.#write('touch', key, options, (p) => p.node.touch(key, capTtl(ttlSeconds, p.maxTtl)));
   }
 
   getWithCas(key: string, options?: StoreCallOptions): Promise<CasValue | null> {
-    return this.#call('get', key, options, (p) => p.node.getWithCas(key));
+    return this.#cas(
+      'get',
+      key,
+      options,
+      false,
+      (p) => p.node.getWithCas(key),
+      (route, single) => routedGetWithCas(key, route, single),
+    );
   }
 
   addWithCas(
@@ -89,8 +113,13 @@ export class RendezvousPool<N extends PoolNode = PoolNode> implements Store, Nod
     ttlSeconds: number,
     options?: StoreCallOptions,
   ): Promise<CasToken | null> {
-    return this.#call('add', key, options, (p) =>
-      p.node.addWithCas(key, value, capTtl(ttlSeconds, p.maxTtl)),
+    return this.#cas(
+      'add',
+      key,
+      options,
+      true,
+      (p) => p.node.addWithCas(key, value, capTtl(ttlSeconds, p.maxTtl)),
+      (route, single, report) => routedAddWithCas(key, value, ttlSeconds, single, route, report),
     );
   }
 
@@ -101,13 +130,25 @@ export class RendezvousPool<N extends PoolNode = PoolNode> implements Store, Nod
     cas: CasToken,
     options?: StoreCallOptions,
   ): Promise<CasToken | CasMismatch> {
-    return this.#call('set', key, options, (p) =>
-      p.node.setIfCas(key, value, capTtl(ttlSeconds, p.maxTtl), cas),
+    return this.#cas(
+      'set',
+      key,
+      options,
+      true,
+      (p) => p.node.setIfCas(key, value, capTtl(ttlSeconds, p.maxTtl), cas),
+      (route, single, report) => routedSetIfCas(key, value, ttlSeconds, cas, single, route, report),
     );
   }
 
   deleteIfCas(key: string, cas: CasToken, options?: StoreCallOptions): Promise<CasDeleteOutcome> {
-    return this.#call('delete', key, options, (p) => p.node.deleteIfCas(key, cas));
+    return this.#cas(
+      'delete',
+      key,
+      options,
+      true,
+      (p) => p.node.deleteIfCas(key, cas),
+      (route, single, report) => routedDeleteIfCas(key, cas, single, route, report),
+    );
   }
 
   async close(): Promise<void> {
@@ -120,17 +161,58 @@ export class RendezvousPool<N extends PoolNode = PoolNode> implements Store, Nod
     for (const listener of this.#outcomeListeners) listener(index, outcome);
   }
 
-  #call<T>(
+  /** A write: to every node its route names, or to its one placement. */
+  #write<T>(
     operation: string,
     key: string,
     options: StoreCallOptions | undefined,
-    run: (placement: Placement) => Promise<T>,
+    write: (placement: Placement) => Promise<T>,
   ): Promise<T> {
     try {
-      return run(this.#place(operation, key, options));
+      const route = this.#routeOf(operation, key, options, true);
+      if (route === undefined) return write(this.#place(operation, key, options));
+      const entry = options?.route === undefined;
+      return routedWrite(operation, key, entry, route, options?.routing?.report, write);
     } catch (error) {
       return Promise.reject(error);
     }
+  }
+
+  /** A compare-and-swap call: at its one placement, or decided by its route's primary (route-cas.ts). */
+  #cas<T>(
+    operation: string,
+    key: string,
+    options: StoreCallOptions | undefined,
+    write: boolean,
+    placed: (placement: Placement) => Promise<T>,
+    routed: (route: Route, single: boolean, report: PoolRouting['report']) => Promise<T>,
+  ): Promise<T> {
+    try {
+      const route = this.#routeOf(operation, key, options, write);
+      if (route === undefined) return placed(this.#place(operation, key, options));
+      return routed(route, options?.route !== undefined, options?.routing?.report);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /**
+   * The route of a call whose routing is this pool's and routes (`routing.route`); undefined otherwise (the
+   * call is placed by `#place`). Throws `NodeDownError` for a route nowhere: the callers reject with it.
+   */
+  #routeOf(
+    operation: string,
+    key: string,
+    options: StoreCallOptions | undefined,
+    write: boolean,
+  ): Route | undefined {
+    const routing = options?.routing;
+    if (routing?.route === undefined || routing.pool !== this) return undefined;
+    const routeKey = options?.route ?? key;
+    const owner = this.#router.pick(routeKey);
+    const route = routing.route(routeKey, owner, options?.route !== undefined, write);
+    if (!route) throw new NodeDownError(operation, (this.nodes[owner] as N).id);
+    return route;
   }
 
   #place(operation: string, key: string, options: StoreCallOptions | undefined): Placement {
@@ -138,15 +220,9 @@ export class RendezvousPool<N extends PoolNode = PoolNode> implements Store, Nod
     const owner = this.#router.pick(routeKey);
     const routing = options?.routing;
     // A routing made for another pool (this one is a gutter, or a second pool behind a wrapper) is not ours.
-    if (routing === undefined || routing.pool !== this) return this.home(owner);
+    if (routing?.place === undefined || routing.pool !== this) return this.home(owner);
     const placement = routing.place(routeKey, owner);
     if (!placement) throw new NodeDownError(operation, (this.nodes[owner] as N).id);
     return placement;
   }
-}
-
-/** A TTL no longer than `maxTtl` (0, "no expiry", becomes `maxTtl`). */
-function capTtl(ttlSeconds: number, maxTtl: number | undefined): number {
-  if (maxTtl === undefined) return ttlSeconds;
-  return ttlSeconds <= 0 ? maxTtl : Math.min(ttlSeconds, maxTtl);
 }

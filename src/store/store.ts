@@ -17,7 +17,8 @@ export type { CasDeleteOutcome, CasMismatch, CasToken, CasValue } from './cas.js
 export interface StoreCallOptions {
   /**
    * Route by this key instead of `key`, so related keys land on the same node (the cache routes a
-   * `safe-` lock key by its data key). Stores with a single node ignore it.
+   * `safe-` lock key by its data key). Such a key lives on one node even when the routing keeps several
+   * copies of entries (replicas): the node where its route key is read. Stores with a single node ignore it.
    */
   route?: string;
   /**

@@ -14,8 +14,8 @@
  * `describeNodePoolContract`: what safe mode relies on. A wrapper passes it only if it forwards each
  * call's options to the pool and exposes the pool as its `nodePool`.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { NodePool, PoolRouting } from '../../src/store/node-pool.js';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { NodePool, PoolRouting, RouteEvent } from '../../src/store/node-pool.js';
 import type { Store } from '../../src/store/store.js';
 import { sleep } from './deferred.js';
 
@@ -144,7 +144,7 @@ export function describeStoreContract(
   });
 }
 
-/** What safe mode needs from a store over a pool of nodes (see the file header). */
+/** What safe mode needs from a store over a pool of two nodes or more (see the file header). */
 export function describeNodePoolContract(
   name: string,
   open: () => Promise<Store>,
@@ -216,6 +216,61 @@ export function describeNodePoolContract(
       await sleep(2100);
       expect(await store.get(k, { routing: away })).toBeNull();
       expect(await store.get(lock, { route: k, routing: away })).toBeNull();
+    });
+
+    it('carries out a route: copies written together, the next node read on a miss and copied home', async () => {
+      expect(pool.nodes.length).toBeGreaterThan(1); // the contract runs over pools of several nodes
+      const [k, other] = [key(), key()];
+      const [first, second] = pool.rank(k) as [number, number];
+      const capped = { node: pool.nodes[second] as NodePool['nodes'][number], maxTtl: 60 };
+      const copied: RouteEvent[] = [];
+      const replicated: PoolRouting = {
+        pool,
+        place: () => null,
+        route: () => ({ primary: pool.home(first), copies: [pool.home(second)], next: capped }),
+        report: (event) => copied.push(event),
+      };
+      await store.set(k, Buffer.from('both'), 60, { routing: replicated });
+      for (const i of [first, second]) expect((await pool.nodes[i]?.get(k))?.toString()).toBe('both');
+      await pool.nodes[first]?.delete(k);
+      expect((await store.get(k, { routing: replicated }))?.toString()).toBe('both'); // read next
+      await vi.waitFor(async () => expect((await pool.nodes[first]?.get(k))?.toString()).toBe('both'));
+      expect(copied).toEqual([expect.objectContaining({ kind: 'warm-copied', key: k })]);
+      // A key routed with another is added on every node of its route, or on none.
+      await pool.nodes[second]?.set(other, Buffer.from('held'), 60);
+      expect(await store.add(other, Buffer.from('mine'), 60, { route: k, routing: replicated })).toBe(false);
+      expect(await pool.nodes[first]?.get(other)).toBeNull(); // given back
+      await pool.nodes[second]?.delete(other);
+      expect(await store.add(other, Buffer.from('mine'), 60, { route: k, routing: replicated })).toBe(true);
+      for (const i of [first, second]) expect((await pool.nodes[i]?.get(other))?.toString()).toBe('mine');
+    });
+
+    it('decides compare-and-swap on a route’s primary; an entry’s copies follow, a lock wins everywhere or nowhere', async () => {
+      expect(pool.nodes.length).toBeGreaterThan(1);
+      const [k, lock] = [key(), key()];
+      const [first, second] = pool.rank(k) as [number, number];
+      const replicated: PoolRouting = {
+        pool,
+        place: () => null,
+        route: () => ({ primary: pool.home(first), copies: [pool.home(second)], next: undefined }),
+      };
+      const on = async (i: number, at: string) => (await pool.nodes[i]?.get(at))?.toString();
+      const token = await store.addWithCas(k, Buffer.from('a'), 60, { routing: replicated });
+      expect(typeof token).toBe('bigint');
+      expect([await on(first, k), await on(second, k)]).toEqual(['a', 'a']);
+      const changed = await store.setIfCas(k, Buffer.from('b'), 60, token as bigint, { routing: replicated });
+      expect(typeof changed).toBe('bigint');
+      expect([await on(first, k), await on(second, k)]).toEqual(['b', 'b']);
+      expect(await store.setIfCas(k, Buffer.from('c'), 60, token as bigint, { routing: replicated })).toBe(
+        'changed',
+      );
+      expect(await store.deleteIfCas(k, changed as bigint, { routing: replicated })).toBe('deleted');
+      expect([await on(first, k), await on(second, k)]).toEqual([undefined, undefined]);
+      await pool.nodes[second]?.set(lock, Buffer.from('theirs'), 60);
+      expect(
+        await store.addWithCas(lock, Buffer.from('mine'), 60, { route: k, routing: replicated }),
+      ).toBeNull();
+      expect(await on(first, lock)).toBeUndefined(); // given back by its CAS
     });
   });
 }

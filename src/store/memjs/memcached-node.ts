@@ -105,6 +105,13 @@ export class MemcachedNode implements PoolNode {
     );
   }
 
+  /** Empties the node (`flush_all`): every item is invalidated at once. */
+  flush(): Promise<void> {
+    return this.#request<void>('flush', this.#timeoutMs, (done) =>
+      this.#client.flush((error) => done(error, undefined)),
+    );
+  }
+
   getWithCas(key: string): Promise<CasValue | null> {
     return this.#perform('get', key, (opaque) => casCalls.get(opaque, key));
   }

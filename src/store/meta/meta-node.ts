@@ -111,6 +111,25 @@ export class MetaNode implements PoolNode {
     return this.#request('touch', commands.touch(key, exptime), null, readers.found);
   }
 
+  /** Empties the node (`flush_all`): every item is invalidated at once. */
+  flush(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#connection.call(
+        'flush',
+        'flush_all',
+        null,
+        flushReader,
+        this.#timeoutMs,
+        (error) => {
+          this.#report(error);
+          if (error) reject(error);
+          else resolve();
+        },
+        { opaque: false },
+      );
+    });
+  }
+
   /**
    * Asks the node who it is (`stats`: pid, uptime), within `timeoutMs`. The outcome is not reported.
    * Always tries to connect, even while ordinary calls fail fast after a failed connection.
@@ -152,6 +171,12 @@ export class MetaNode implements PoolNode {
     }
   }
 }
+
+/** `flush_all` answers `OK`. */
+const flushReader: AnswerReader<true> = (line) => {
+  if (line !== 'OK') throw new MetaProtocolError(`a flush_all answer ${JSON.stringify(line)}`);
+  return true;
+};
 
 /** Reads `STAT <name> <value>` lines up to `END`, keeping pid and uptime. */
 function statsReader(): AnswerReader<NodeIdentity | typeof MORE> {
