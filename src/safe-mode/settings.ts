@@ -2,7 +2,7 @@
 
 export type SafeModeSetting = 'always' | 'off' | 'auto';
 
-/** Where a down node's keys go: see failover.ts. */
+/** Where a down node's keys go: see replica-routing.ts. */
 export type FailoverMode = 'rehash' | 'gutter' | 'none';
 
 export interface SafeModeSettings {
