@@ -659,7 +659,8 @@ function resolveServers(
   });
 }
 
-const STORE_METHODS = [
+/** What a `store` option must have: the Store interface's methods. */
+export const STORE_METHODS = [
   'get',
   'set',
   'add',

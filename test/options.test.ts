@@ -1,26 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { createCache, InvalidOptionError, MemoryStore } from '../src/index.js';
-import { resolveCacheOptions } from '../src/options.js';
+import { resolveCacheOptions, STORE_METHODS } from '../src/options.js';
 
 const store = new MemoryStore();
 /** A store's methods as own properties (a store written as a plain object). */
-const methodsOf = (s: MemoryStore) =>
-  Object.fromEntries(
-    (
-      [
-        'get',
-        'set',
-        'add',
-        'delete',
-        'touch',
-        'getWithCas',
-        'addWithCas',
-        'setIfCas',
-        'deleteIfCas',
-        'close',
-      ] as const
-    ).map((m) => [m, s[m].bind(s)]),
-  );
+const methodsOf = (s: MemoryStore) => Object.fromEntries(STORE_METHODS.map((m) => [m, s[m].bind(s)]));
 
 describe('createCache options', () => {
   const invalid: Array<[string, Record<string, unknown>]> = [

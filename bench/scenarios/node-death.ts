@@ -7,7 +7,7 @@
 import { fileURLToPath } from 'node:url';
 import { startCluster } from '../../test/support/memcached.js';
 import { spawnWorkers } from '../../test/support/workers.js';
-import { keys as keyFns, library } from '../lib/library.js';
+import { keysOwnedBy } from '../lib/owners.js';
 import { count, ms, ratio } from '../lib/report.js';
 import { summarize } from '../lib/stats.js';
 import type { Scenario, ScenarioContext, ScenarioResult } from './scenario.js';
@@ -60,12 +60,7 @@ export async function runMode(mode: Mode, watchMs: number, ctx: ScenarioContext,
       for (let i = 0; i < WORKERS; i++) group.send(i, { type: 'stop' });
       const reports = (await group.done(30_000)).map((r) => r.messages.at(-1) as unknown as WorkerReport);
 
-      const router = new library.MemcachedStore({
-        servers: servers.map((address) => ({ address, weight: 1 })),
-        opTimeoutMs: 100,
-      });
-      const lost = new Set(keys.filter((k) => router.ownerIndex(keyFns.toStoreKey(NAMESPACE, k)) === 1));
-      await router.close();
+      const lost = await keysOwnedBy(servers, NAMESPACE, keys, 1);
       const inWindow = (t: number) => t >= killedAt && t < killedAt + watchMs;
       let loads = 0;
       let lostLoads = 0;

@@ -9,7 +9,8 @@
 import { fileURLToPath } from 'node:url';
 import { startCluster } from '../../test/support/memcached.js';
 import { spawnWorkers } from '../../test/support/workers.js';
-import { keys as keyFns, library } from '../lib/library.js';
+import { library } from '../lib/library.js';
+import { keysOwnedBy } from '../lib/owners.js';
 import { count, int, ms, ratio } from '../lib/report.js';
 import { median, summarize } from '../lib/stats.js';
 import { measureThroughput } from '../lib/throughput.js';
@@ -62,12 +63,7 @@ async function restartEmpty(warmth: Warmth, watchMs: number, ctx: ScenarioContex
       for (let i = 0; i < WORKERS; i++) group.send(i, { type: 'stop' });
       const reports = (await group.done(30_000)).map((r) => r.messages.at(-1) as unknown as WorkerReport);
 
-      const router = new library.MemcachedStore({
-        servers: servers.map((address) => ({ address, weight: 1 })),
-        opTimeoutMs: 100,
-      });
-      const returned = new Set(keys.filter((k) => router.ownerIndex(keyFns.toStoreKey(NAMESPACE, k)) === 1));
-      await router.close();
+      const returned = await keysOwnedBy(servers, NAMESPACE, keys, 1);
       const inWindow = (t: number) => t >= backAt && t < backAt + watchMs;
       let returnedLoads = 0;
       let lastLoadMs = 0;
