@@ -59,14 +59,17 @@ describe.each(['binary', 'meta'] as const)('replicas over protocol %s', (protoco
 
   it('writes an entry to the first two nodes of its order and its lock to the first only', async () => {
     const nodes = await startCluster(3);
-    const cache = cacheOn(nodes, { replicas: 2 });
+    // Probes that a starved machine cannot time out: a node wrongly marked hung would move the lock.
+    const cache = cacheOn(nodes, { replicas: 2, probeTimeoutMs: 1000 });
     const raw = rawPool(nodes);
     const key = 'product:1';
     const storeKey = toStoreKey(NS, key);
     const [first, second] = raw.order(key);
     const gate = deferred();
     const loading = cache.wrap(key, () => gate.promise.then(() => 'v1'), { lock: true });
-    await vi.waitFor(async () => expect(await raw.holders(lockKeyOf(storeKey))).toEqual([first]));
+    await vi.waitFor(async () => expect(await raw.holders(lockKeyOf(storeKey))).toEqual([first]), {
+      timeout: 5000,
+    });
     gate.resolve();
     expect(await loading).toBe('v1');
     expect((await raw.holders(storeKey)).sort()).toEqual([first, second].sort());

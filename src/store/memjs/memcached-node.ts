@@ -187,12 +187,16 @@ export class MemcachedNode implements PoolNode {
     this.#cork.cork(); // requests issued in this tick leave in one write
     return new Promise<T>((resolve, reject) => {
       let settled = false;
-      const timer = setTimeout(() => {
+      const expire = () => {
+        if (settled) return;
         settled = true;
         const error = new StoreTimeoutError(operation, this.id, timeoutMs);
         onOutcome?.(error);
         reject(error);
-      }, timeoutMs);
+      };
+      // A starved process can run this timer before reading an answer already waiting in the socket:
+      // give it one I/O phase (`setImmediate` runs after it) before calling the node hung.
+      const timer = setTimeout(() => setImmediate(expire), timeoutMs);
       const done = (cause: Error | null, value: T) => {
         if (settled) return;
         settled = true;

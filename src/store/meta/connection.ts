@@ -282,18 +282,35 @@ export class MetaConnection {
 
   /**
    * At the earliest deadline: the oldest call unanswered means the server hangs (drop the connection, every
-   * call fails as a timeout); a later call past its own, shorter deadline (a probe) fails alone.
+   * call fails as a timeout); a later call past its own, shorter deadline (a probe) fails alone. A starved
+   * process can run this timer before reading answers already waiting in the socket, so an overdue oldest
+   * call gets one I/O phase (`setImmediate` runs after it) before the connection is judged hung.
    */
   readonly #onTimer = (): void => {
     this.#timer = null;
-    const socket = this.#socket;
     const head = this.#calls[this.#head];
-    if (socket === null || head === undefined) return;
-    const now = performance.now();
-    if (head.deadline <= now) {
-      this.#break(socket, new HungError(`no answer within ${head.timeoutMs} ms`));
+    if (this.#socket === null || head === undefined) return;
+    if (head.deadline <= performance.now()) {
+      setImmediate(this.#judgeOverdue, head);
       return;
     }
+    this.#expireLaterCalls(head);
+  };
+
+  readonly #judgeOverdue = (overdue: Call): void => {
+    const socket = this.#socket;
+    if (socket === null) return;
+    if (this.#calls[this.#head] === overdue) {
+      this.#break(socket, new HungError(`no answer within ${overdue.timeoutMs} ms`));
+      return;
+    }
+    // Answered meanwhile: watch what is left (a timer armed since, for a newer call, may come too late).
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#onTimer();
+  };
+
+  #expireLaterCalls(head: Call): void {
+    const now = performance.now();
     const calls = this.#calls;
     let next = head.deadline;
     for (let i = this.#head + 1; i < calls.length; i++) {
@@ -309,7 +326,7 @@ export class MetaConnection {
       }
     }
     this.#arm(next);
-  };
+  }
 }
 
 /**
