@@ -102,8 +102,8 @@ export class Entries {
   }
 
   /**
-   * A decoded entry as readers must see it now. Synchronous for an entry without tags (the hit path stays
-   * in the read's continuation); with tags, waits for their states (see `tagStates`).
+   * A decoded entry as readers must see it now. Synchronous (the hit path stays in the read's
+   * continuation) unless the states of its tags are still on the way (see `tagStates`).
    */
   judge(
     k: EntryKey,
