@@ -23,11 +23,22 @@ const NO_EXPIRY = 0;
 
 export type TagStates = ReadonlyMap<string, TagState | null>;
 
+/**
+ * Tag states being read. `states` is there as soon as they arrived (set in the read's own continuation),
+ * so an entry whose answer comes after its tags' (they are asked first) is judged without a promise of
+ * its own. `promise` rejects with the first StoreError; nobody awaiting it is no unhandled rejection.
+ */
+export interface TagRead {
+  readonly promise: Promise<TagStates>;
+  /** Undefined until every state arrived (and after a failure). */
+  readonly states: TagStates | undefined;
+}
+
 export class TagVersions {
   readonly #store: Store;
   readonly #namespace: string;
   /** Tag reads issued in this turn of the event loop, by tag; undefined when the store answers within a turn. */
-  readonly #thisTurn: Map<string, Promise<TagState | null>> | undefined;
+  readonly #thisTurn: Map<string, TagRead> | undefined;
 
   constructor(store: Store, namespace: string) {
     this.#store = store;
@@ -35,26 +46,25 @@ export class TagVersions {
     this.#thisTurn = store.nodePool ? new Map() : undefined;
   }
 
-  /** The state of each tag (null: none stored), read in one tick. Rejects with the first StoreError. */
-  async read(tags: readonly string[]): Promise<TagStates> {
-    if (tags.length === 1) {
-      const tag = tags[0] as string;
-      return new Map([[tag, await this.#readShared(tag)]]);
-    }
-    const states = await Promise.all(tags.map((tag) => this.#readShared(tag)));
-    return new Map(tags.map((tag, i) => [tag, states[i] ?? null]));
+  /** The state of each tag (null: none stored), read in one tick. */
+  read(tags: readonly string[]): TagRead {
+    if (tags.length === 1) return this.#readShared(tags[0] as string);
+    return new SeveralTags(
+      tags,
+      tags.map((tag) => this.#readShared(tag)),
+    );
   }
 
-  /** A tag's state, sharing a read of it issued earlier in this turn (see the header). */
-  #readShared(tag: string): Promise<TagState | null> {
+  /** A tag's state (as a one-tag map), sharing a read of it issued earlier in this turn (see the header). */
+  #readShared(tag: string): TagRead {
     const shared = this.#thisTurn;
-    if (shared === undefined) return this.#store.get(this.#key(tag)).then(decodeTagState);
-    let pending = shared.get(tag);
-    if (pending !== undefined) return pending;
+    const known = shared?.get(tag);
+    if (known !== undefined) return known;
+    const read = new OneTag(tag, this.#store.get(this.#key(tag)));
+    if (shared === undefined) return read;
     if (shared.size === 0) process.nextTick(() => shared.clear());
-    pending = this.#store.get(this.#key(tag)).then(decodeTagState);
-    shared.set(tag, pending);
-    return pending;
+    shared.set(tag, read);
+    return read;
   }
 
   /**
@@ -115,5 +125,48 @@ export class TagVersions {
 
   #key(tag: string): string {
     return tagKeyOf(this.#namespace, tag);
+  }
+}
+
+class OneTag implements TagRead {
+  readonly promise: Promise<TagStates>;
+  states: TagStates | undefined;
+
+  constructor(tag: string, bytes: Promise<Buffer | null>) {
+    this.promise = bytes.then((found) => {
+      this.states = new Map([[tag, decodeTagState(found)]]);
+      return this.states;
+    });
+    this.promise.catch(() => undefined);
+  }
+}
+
+/** Several tags' reads (each maybe shared with other callers) seen as one. */
+class SeveralTags implements TagRead {
+  readonly #tags: readonly string[];
+  readonly #parts: readonly TagRead[];
+  #states: TagStates | undefined;
+  #promise: Promise<TagStates> | undefined;
+
+  constructor(tags: readonly string[], parts: readonly TagRead[]) {
+    this.#tags = tags;
+    this.#parts = parts;
+  }
+
+  get states(): TagStates | undefined {
+    if (this.#states === undefined && this.#parts.every((part) => part.states !== undefined)) {
+      this.#states = new Map(this.#tags.map((tag, i) => [tag, this.#parts[i]?.states?.get(tag) ?? null]));
+    }
+    return this.#states;
+  }
+
+  get promise(): Promise<TagStates> {
+    if (this.#promise === undefined) {
+      this.#promise = Promise.all(this.#parts.map((part) => part.promise)).then(
+        () => this.states as TagStates,
+      );
+      this.#promise.catch(() => undefined);
+    }
+    return this.#promise;
   }
 }

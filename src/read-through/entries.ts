@@ -15,7 +15,7 @@ import { SerializationError, ValueTooLargeError } from '../errors.js';
 import type { CacheEventEmitter, CacheStats } from '../events.js';
 import { judgeEntry, needsTagStates } from '../invalidation/freshness.js';
 import type { LoadGuard, LoadTicket, SupersededReason } from '../invalidation/load-guard.js';
-import type { TagStates, TagVersions } from '../invalidation/tag-versions.js';
+import type { TagRead, TagStates, TagVersions } from '../invalidation/tag-versions.js';
 import type { ResolvedPolicy } from '../options.js';
 import type { Serializer } from '../serializer.js';
 import type { Store } from '../store/store.js';
@@ -31,7 +31,7 @@ export interface EntryKey {
 export type WriteOutcome = 'stored' | 'too-large' | SupersededReason;
 
 /** Tag states being read in the same tick as an entry; undefined when the call names no tags. */
-export type PendingTagStates = Promise<TagStates> | undefined;
+export type PendingTagStates = TagRead | undefined;
 
 export class Entries {
   constructor(
@@ -50,13 +50,7 @@ export class Entries {
    */
   read(k: EntryKey): Promise<Envelope | null> {
     const pending = this.readTags(k);
-    return this.store.get(k.storeKey).then(
-      (bytes) => this.judge(k, this.decode(k, bytes), pending),
-      (error: unknown) => {
-        pending?.catch(() => undefined); // its failure, if any, is this one's
-        throw error;
-      },
-    );
+    return this.store.get(k.storeKey).then((bytes) => this.judge(k, this.decode(k, bytes), pending));
   }
 
   /** The stored bytes of `k`, undecoded: the hit path decodes them in its own continuation. */
@@ -67,9 +61,7 @@ export class Entries {
   /** Starts reading the states of the call's tags (issue it in the tick of the entry's read). */
   readTags(k: EntryKey): PendingTagStates {
     if (k.tags === undefined || k.tags.length === 0) return undefined;
-    const pending = this.tagVersions.read(k.tags);
-    pending.catch(() => undefined); // awaited by judge(), or abandoned with the entry's failed read
-    return pending;
+    return this.tagVersions.read(k.tags); // judged with the entry, or abandoned with its failed read
   }
 
   /** What a load notes before its loader runs (see load-guard.ts). Rejects with StoreError. */
@@ -110,24 +102,42 @@ export class Entries {
   }
 
   /**
-   * A decoded entry as readers must see it now. Synchronous for an entry without tags (the hit path stays
-   * in the read's continuation); with tags, waits for `pending` (the call's tags) and reads any other tag
-   * the entry carries (a second round trip: the call did not name it).
+   * A decoded entry as readers must see it now. Synchronous (the hit path stays in the read's
+   * continuation) unless the states of its tags are still on the way (see `tagStates`).
    */
   judge(
     k: EntryKey,
     found: Envelope | null,
     pending: PendingTagStates,
   ): Envelope | null | Promise<Envelope | null> {
-    if (found === null) return null;
-    if (!needsTagStates(found)) return found.invalidated ? judgeEntry(found, undefined, Date.now()) : found;
+    const states = this.tagStates(k, found, pending);
+    if (!(states instanceof Promise)) return this.judgeWith(found, states);
+    return states.then((named) => this.judgeWith(found, named));
+  }
+
+  /**
+   * The tag states `found` must be judged against (undefined: it needs none). In the usual hit the call
+   * named every tag of its entry, read in the entry's tick: their states, at hand when they arrived
+   * first (no promise), else their read's promise. Otherwise `pending` and a read of the tags the call
+   * did not name (a second round trip).
+   */
+  tagStates(
+    k: EntryKey,
+    found: Envelope | null,
+    pending: PendingTagStates,
+  ): TagStates | Promise<TagStates> | undefined {
+    if (found === null || !needsTagStates(found)) return undefined;
     const missing = unnamedTags(found.tags, k.tags);
-    // The usual hit: the call named every tag of its entry, read in the entry's tick.
-    if (missing === undefined && pending !== undefined)
-      return pending.then((named) => judgeEntry(found, named, Date.now()));
-    return Promise.all([pending, missing ? this.tagVersions.read(missing) : undefined]).then(
-      ([named, others]) => judgeEntry(found, mergeStates(named, others), Date.now()),
-    );
+    if (missing === undefined && pending !== undefined) return pending.states ?? pending.promise;
+    const others = missing ? this.tagVersions.read(missing) : undefined;
+    return Promise.all([pending?.promise, others?.promise]).then(([named, more]) => mergeStates(named, more));
+  }
+
+  /** `found` judged against its tags' `states` (from `tagStates`; undefined when it needs none). */
+  judgeWith(found: Envelope | null, states: TagStates | undefined): Envelope | null {
+    if (found === null) return null;
+    if (states === undefined && !found.invalidated) return found;
+    return judgeEntry(found, states, Date.now());
   }
 
   /**

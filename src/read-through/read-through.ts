@@ -96,7 +96,7 @@ export class ReadThrough {
     );
   }
 
-  /** Decides on an entry once invalidation is applied: in the read's continuation unless tags must be read. */
+  /** Decides on an entry once invalidation is applied: in the read's continuation once its tags' states are in. */
   #judged<T>(
     req: ReadRequest<T>,
     decoded: Envelope | null,
@@ -104,10 +104,12 @@ export class ReadThrough {
     retries: number,
     waitStarted: number | undefined,
   ): T | Promise<T> {
-    const judged = this.#deps.entries.judge(req, decoded, tags);
-    if (!(judged instanceof Promise)) return this.#decide(req, judged, retries, waitStarted);
-    return judged.then(
-      (found) => this.#decide(req, found, retries, waitStarted),
+    const { entries } = this.#deps;
+    const states = entries.tagStates(req, decoded, tags);
+    if (!(states instanceof Promise))
+      return this.#decide(req, entries.judgeWith(decoded, states), retries, waitStarted);
+    return states.then(
+      (named) => this.#decide(req, entries.judgeWith(decoded, named), retries, waitStarted),
       (error: unknown) => this.#recover(req, error, null, retries, waitStarted),
     );
   }
