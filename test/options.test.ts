@@ -109,11 +109,9 @@ describe('createCache options', () => {
     expect(o.protocol).toBe('binary');
   });
 
-  it("speaks 'meta' by default, and 'binary' when SASL credentials are given (only memjs speaks SASL)", () => {
-    expect(resolveCacheOptions({}, {}).protocol).toBe('meta');
-    expect(resolveCacheOptions({ username: 'u', password: 'p' }, {}).protocol).toBe('binary');
-    expect(resolveCacheOptions({}, { MEMCACHED_SERVERS: 'u:p@h:1' }).protocol).toBe('binary');
-    expect(resolveCacheOptions({ protocol: 'binary' }, {}).protocol).toBe('binary');
+  it("speaks 'binary' by default", () => {
+    expect(resolveCacheOptions({}, {}).protocol).toBe('binary');
+    expect(resolveCacheOptions({ protocol: 'meta' }, {}).protocol).toBe('meta');
   });
 });
 
