@@ -95,8 +95,8 @@ export interface CacheOptions extends PolicyOptions {
    * since memcached 1.6 but what 0.1 used), or `'meta'`, memcached's meta text protocol through the
    * library's own pipelined client (the one that can use `tls`). Both use the same keys, values and
    * routing, so processes on either protocol can share nodes. `'binary'` stays the default: `'meta'` won or
-   * tied every benchmark row and fault test but one, the demo's node death under load (fewer requests served,
-   * a longer tail), not yet explained. @default 'binary'
+   * tied every benchmark row and fault test, but 2 of 7 runs of the demo's node death under load served a
+   * third fewer requests on it, not yet explained. @default 'binary'
    */
   protocol?: Protocol;
   /**
