@@ -94,9 +94,9 @@ export interface CacheOptions extends PolicyOptions {
    * How the cache speaks to memcached: `'binary'` through memjs (memcached's binary protocol, deprecated
    * since memcached 1.6 but what 0.1 used), or `'meta'`, memcached's meta text protocol through the
    * library's own pipelined client (the one that can use `tls`). Both use the same keys, values and
-   * routing, so processes on either protocol can share nodes. `'binary'` stays the default: `'meta'` won or
-   * tied every benchmark row and fault test, but 2 of 7 runs of the demo's node death under load served a
-   * third fewer requests on it, not yet explained. @default 'binary'
+   * routing, so processes on either protocol can share nodes. `'binary'` stays the default (it works with
+   * any memcached, and an upgrade must not change an app's wire protocol unasked), although `'meta'` won or
+   * tied every benchmark row and fault test: choose it for speed or TLS on memcached 1.6+. @default 'binary'
    */
   protocol?: Protocol;
   /**
