@@ -177,6 +177,33 @@ describe('waiting for another holder', () => {
     expect(outcomes).toEqual(['lock-gone']);
   });
 
+  it('takes the value, not the lock, when the lock it found gone was released after the value was stored', async () => {
+    // Waiters of several processes that see the holder's lock gone together used to take the lock in turn,
+    // and the losers waited a second time (seen in CI: two waits in one process). The holder writes the value
+    // before it deletes its lock, so a waiter reads the value once more first.
+    const store = new MemoryStore();
+    const holder = make(store);
+    const cache = make(store);
+    await foreignLock(store, 'k');
+    const addWithCas = store.addWithCas.bind(store);
+    store.addWithCas = async (key: string, value: Buffer, ttl: number) => {
+      const added = await addWithCas(key, value, ttl);
+      if (added === null && key === lockOf('k')) {
+        // The holder finishes right after our add lost: value first, then its lock.
+        await holder.set('k', 'theirs');
+        await store.delete(lockOf('k'));
+      }
+      return added;
+    };
+    const outcomes: string[] = [];
+    cache.on('wait:done', (e) => outcomes.push(e.outcome));
+    const loader = vi.fn(() => 'mine');
+    expect(await cache.wrap('k', loader)).toBe('theirs');
+    expect(loader).not.toHaveBeenCalled();
+    expect(outcomes).toEqual(['value']);
+    expect(cache.stats().locksAcquired).toBe(0);
+  });
+
   it("onWaitTimeout 'throw' rejects with WaitTimeoutError after the budget", async () => {
     const store = new MemoryStore();
     const cache = make(store, { waitTimeoutMs: 80, onWaitTimeout: 'throw' });

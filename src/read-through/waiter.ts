@@ -38,8 +38,18 @@ export async function waitForValue(options: WaitOptions): Promise<WaitOutcome> {
   const started = performance.now();
   const elapsed = () => performance.now() - started;
   let reads = 1;
+  // The holder writes the value before it deletes the lock (one batch, answered in order), so a lock found
+  // gone usually means the value is there: read it once more before going back to the lock, or waiters of
+  // several processes that noticed together would take the lock in turn and the losers would wait again.
+  const lockGone = async (): Promise<WaitOutcome> => {
+    reads++;
+    const found = await options.read();
+    return found && options.accept(found)
+      ? { kind: 'value', envelope: found, reads }
+      : { kind: 'lock-gone', reads };
+  };
   let lock = await options.readLock();
-  if (!lock) return { kind: 'lock-gone', reads };
+  if (!lock) return lockGone();
   let expectation = at(0, expectedFinish(lock, Date.now()));
   let lockReadAt = 0;
   let backoffPolls = 0;
@@ -65,7 +75,7 @@ export async function waitForValue(options: WaitOptions): Promise<WaitOutcome> {
     reads++;
     lockReadAt = elapsed();
     const current = await options.readLock();
-    if (!current) return { kind: 'lock-gone', reads };
+    if (!current) return lockGone();
     if (current.token !== lock.token) {
       // Another holder took over (the first one's lock expired): its load starts now.
       lock = current;
