@@ -172,20 +172,26 @@ function lengthPrefixed(text: string): [Buffer, Buffer] {
 }
 
 function readStamps(bytes: Buffer, start: number): { tags: TagStamp[]; end: number } {
-  let at = start;
-  const text = () => {
-    const length = bytes.readUInt16LE(at);
-    at += 2;
-    if (at + length > bytes.length) throw new Error('truncated tag stamps');
-    const value = bytes.toString('utf8', at, at + length);
-    at += length;
-    return value;
-  };
-  const count = bytes.readUInt16LE(at);
-  at += 2;
-  const tags: TagStamp[] = [];
-  for (let i = 0; i < count; i++) tags.push({ tag: text(), version: text() });
+  const count = bytes.readUInt16LE(start);
+  const tags: TagStamp[] = new Array(count);
+  let at = start + 2;
+  for (let i = 0; i < count; i++) {
+    const tagEnd = textEnd(bytes, at);
+    const versionEnd = textEnd(bytes, tagEnd);
+    tags[i] = {
+      tag: bytes.toString('utf8', at + 2, tagEnd),
+      version: bytes.toString('utf8', tagEnd + 2, versionEnd),
+    };
+    at = versionEnd;
+  }
   return { tags, end: at };
+}
+
+/** Where the length-prefixed text at `at` ends. */
+function textEnd(bytes: Buffer, at: number): number {
+  const end = at + 2 + bytes.readUInt16LE(at);
+  if (end > bytes.length) throw new Error('truncated tag stamps');
+  return end;
 }
 
 function u16(n: number): Buffer {

@@ -69,8 +69,9 @@ export interface WrapOptions extends PolicyOptions {
   lock?: boolean;
   /**
    * Tags of the entry (a table, a product, a category...): `cache.invalidateTags([tag])` makes every entry
-   * carrying it stale at once, cluster-wide, whatever their number. A hit reads the entry and its tags'
-   * versions in one round trip (the gets go out together). Non-empty strings, at most 64.
+   * carrying it stale at once, cluster-wide, whatever their number. A hit costs one round trip: the entry's
+   * get and the namespace's tag epoch go out together, and the tags' versions are read again only after
+   * an invalidation moved the epoch. Non-empty strings, at most 64.
    * @default none
    */
   tags?: readonly string[];
@@ -531,9 +532,15 @@ export function resolveWrapOptions(
   if (input.replay !== undefined) checkReplay(`${where}replay`, input.replay);
   if (input.tags !== undefined) {
     checkTags(`${where}tags`, input.tags);
-    policy.tags = [...new Set(input.tags)];
+    policy.tags = distinct(input.tags);
   }
   return policy;
+}
+
+/** A copy without repeats, in order (the usual one or two tags without building a Set: this runs per call). */
+function distinct(tags: readonly string[]): string[] {
+  if (tags.length < 2 || (tags.length === 2 && tags[0] !== tags[1])) return tags.slice();
+  return [...new Set(tags)];
 }
 
 // With the u flag a surrogate pair is one code point: what still matches is a lone surrogate.

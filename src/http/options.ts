@@ -79,8 +79,8 @@ export interface ResponseCacheOptions<Req extends IncomingMessage = IncomingMess
    * Tags of a rendered page, called as its head goes out (`cache.invalidateTags()` purges every page
    * carrying one), in addition to those of its `Surrogate-Key` response header (space-separated, the CDN
    * convention), which the middleware always reads and never sends to the client. A function that throws
-   * leaves the page unstored (with a process warning). A hit on a tagged page costs a second memcached
-   * round trip (its tags' versions, known only from the entry).
+   * leaves the page unstored (with a process warning). A hit on a tagged page is one memcached round
+   * trip once the process knows its tags' versions (re-read after an invalidation, in a second one).
    * @default none (the `Surrogate-Key` header only)
    */
   tags?: (req: Req, res: ServerResponse) => readonly string[];

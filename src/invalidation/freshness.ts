@@ -4,7 +4,7 @@
  * was invalidated (grace, stale-if-error measure from there); after a hard tag invalidation it is not
  * servable at all (null, a miss). The read-through then decides on the result as on any entry.
  */
-import type { Envelope } from '../envelope.js';
+import type { Envelope, TagStamp } from '../envelope.js';
 import { judgeStamp } from './tag-state.js';
 import type { TagStates } from './tag-versions.js';
 
@@ -13,6 +13,14 @@ export function needsTagStates(
   entry: Envelope | null,
 ): entry is Envelope & { tags: NonNullable<Envelope['tags']> } {
   return entry?.tags !== undefined;
+}
+
+/** Whether no tag of `entry` moved since its load (each state as the entry stamped it). */
+export function stampsHold(entry: Envelope & { tags: readonly TagStamp[] }, states: TagStates): boolean {
+  for (const { tag, version } of entry.tags) {
+    if (judgeStamp(version, states.get(tag) ?? null, 0).kind !== 'fresh') return false;
+  }
+  return true;
 }
 
 /**

@@ -13,7 +13,7 @@ import {
 } from '../envelope.js';
 import { SerializationError, ValueTooLargeError } from '../errors.js';
 import type { CacheEventEmitter, CacheStats } from '../events.js';
-import { judgeEntry, needsTagStates } from '../invalidation/freshness.js';
+import { judgeEntry, needsTagStates, stampsHold } from '../invalidation/freshness.js';
 import type { LoadGuard, LoadTicket, SupersededReason } from '../invalidation/load-guard.js';
 import type { TagRead, TagStates, TagVersions } from '../invalidation/tag-versions.js';
 import type { ResolvedPolicy } from '../options.js';
@@ -58,9 +58,15 @@ export class Entries {
     return this.store.get(k.storeKey);
   }
 
-  /** Starts reading the states of the call's tags (issue it in the tick of the entry's read). */
+  /**
+   * Starts reading the states of the call's tags (issue it in the tick of the entry's read). A call naming
+   * none still reads the namespace's epoch along once this process has met tags: an entry carrying tags
+   * the call could not name (a middleware page) is then judged from kept states without a second round trip.
+   */
   readTags(k: EntryKey): PendingTagStates {
-    if (k.tags === undefined || k.tags.length === 0) return undefined;
+    if (k.tags === undefined || k.tags.length === 0) {
+      return this.tagVersions.used ? this.tagVersions.read(NO_TAGS) : undefined;
+    }
     return this.tagVersions.read(k.tags); // judged with the entry, or abandoned with its failed read
   }
 
@@ -118,8 +124,9 @@ export class Entries {
   /**
    * The tag states `found` must be judged against (undefined: it needs none). In the usual hit the call
    * named every tag of its entry, read in the entry's tick: their states, at hand when they arrived
-   * first (no promise), else their read's promise. Otherwise `pending` and a read of the tags the call
-   * did not name (a second round trip).
+   * first (no promise), else their read's promise. Otherwise a read of the entry's tags through the epoch
+   * read sent with the entry, when there was one. States this process kept are confirmed by a read before
+   * they call the entry not fresh (see invalidation/tag-versions.ts).
    */
   tagStates(
     k: EntryKey,
@@ -127,10 +134,26 @@ export class Entries {
     pending: PendingTagStates,
   ): TagStates | Promise<TagStates> | undefined {
     if (found === null || !needsTagStates(found)) return undefined;
-    const missing = unnamedTags(found.tags, k.tags);
-    if (missing === undefined && pending !== undefined) return pending.states ?? pending.promise;
-    const others = missing ? this.tagVersions.read(missing) : undefined;
-    return Promise.all([pending?.promise, others?.promise]).then(([named, more]) => mergeStates(named, more));
+    const read =
+      pending !== undefined && namesAll(found.tags, k.tags)
+        ? pending
+        : this.tagVersions.read(
+            found.tags.map(({ tag }) => tag),
+            pending,
+          );
+    const states = read.states;
+    if (states !== undefined) return this.#confirmed(found, states, read.kept);
+    return read.promise.then((named) => this.#confirmed(found, named, read.kept));
+  }
+
+  /** `states`, or when kept ones say `found` moved, its tags' states read now. */
+  #confirmed(
+    found: Envelope & { tags: readonly TagStamp[] },
+    states: TagStates,
+    kept: boolean,
+  ): TagStates | Promise<TagStates> {
+    if (!kept || stampsHold(found, states)) return states;
+    return this.tagVersions.readUncached(found.tags.map(({ tag }) => tag)).promise;
   }
 
   /** `found` judged against its tags' `states` (from `tagStates`; undefined when it needs none). */
@@ -210,22 +233,11 @@ export class Entries {
   }
 }
 
-/** The entry's tags the call did not name (undefined: none), without allocating for the usual case. */
-function unnamedTags(
-  stamps: readonly TagStamp[],
-  named: readonly string[] | undefined,
-): string[] | undefined {
-  let missing: string[] | undefined;
-  for (const { tag } of stamps) {
-    if (named?.includes(tag)) continue;
-    missing ??= [];
-    missing.push(tag);
-  }
-  return missing;
+/** Whether the call named every tag the entry carries. */
+function namesAll(stamps: readonly TagStamp[], named: readonly string[] | undefined): boolean {
+  if (named === undefined) return false;
+  for (const { tag } of stamps) if (!named.includes(tag)) return false;
+  return true;
 }
 
-function mergeStates(a: TagStates | undefined, b: TagStates | undefined): TagStates {
-  if (a === undefined) return b ?? new Map();
-  if (b === undefined) return a;
-  return new Map([...a, ...b]);
-}
+const NO_TAGS: readonly string[] = [];

@@ -2,6 +2,8 @@
  * Round trips of a protected miss, counted on real memcached (the node's writes: calls issued in one tick
  * go out in one write and are answered together), not estimated. A miss that takes the lock:
  * 1: get (miss); 2: add the lock + re-read; loader; 3: store the value + release the lock. 0.1 took 5.
+ * A tagged hit is 1 as well once this process kept its tags' states (the epoch read goes with the entry's),
+ * whether the call names the tags or not (a middleware page).
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { createCache } from '../../src/cache.js';
@@ -35,6 +37,36 @@ describe.each(['binary', 'meta'] as const satisfies readonly Protocol[])('round 
       expect(await cache.wrap('k0', async () => 'loaded again', { lock: true })).toBe('v0');
       expect(writes() - before).toBe(1);
       expect(await store.get('safe-rt:k0')).toBeNull();
+    } finally {
+      await cache.close();
+      await store.close();
+      await node.close();
+    }
+  });
+
+  it('a tagged hit costs 1 round trip once tag states are kept, named by the call or not', async () => {
+    const node = await startMemcached();
+    const servers = [{ address: node.address, weight: 1 }];
+    const store =
+      protocol === 'meta'
+        ? new MetaStore({ servers, opTimeoutMs: 2000 })
+        : new MemcachedStore({ servers, opTimeoutMs: 2000 });
+    const cache = createCache({ store, safeMode: 'off', namespace: 'rt-tags' });
+    const writes = () => (store.nodes[0] as { writes: number }).writes;
+    const counted = async (read: () => Promise<unknown>) => {
+      const before = writes();
+      expect(await read()).toBe('v');
+      return writes() - before;
+    };
+    try {
+      await cache.wrap('page', () => 'v', { tags: ['a', 'b'] });
+      const named = () => cache.wrap('page', () => 'loaded again', { tags: ['a', 'b'] });
+      const unnamed = () => cache.get('page');
+      // The load's read found no epoch and added one; the first hit sees it and keeps the tags it reads.
+      expect(await counted(named)).toBe(2);
+      expect([await counted(named), await counted(unnamed), await counted(named)]).toEqual([1, 1, 1]);
+      await cache.invalidateTags(['a']);
+      expect(await cache.answer('page', () => 'new', { tags: ['a', 'b'] })).toMatchObject({ value: 'new', source: 'loaded' });
     } finally {
       await cache.close();
       await store.close();
