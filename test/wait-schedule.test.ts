@@ -5,6 +5,7 @@ import { expectedFinish } from '../src/lock/lock-value.js';
 import {
   BLIND_POLL_MS,
   BLIND_WINDOW_MS,
+  EDGE_GROWTH,
   fastIntervalMs,
   MIN_FAST_MS,
   nextPoll,
@@ -48,28 +49,39 @@ describe('nextPoll without an estimate', () => {
 });
 
 describe('nextPoll with an estimate', () => {
-  const e = known(200); // a 200 ms load expected, seen from its start: 4 ms polls at 200 ms, window ±108 ms
+  const e = known(200); // a 200 ms load expected, seen from its start: 2 ms polls at 200 ms, window ±104 ms
   it('sleeps until the window opens (finish − spread − 2 fast intervals), ending early rather than late', () => {
-    expect(nextPoll(input({ expectation: e, random: 0 }))).toEqual({ phase: 'sleep', delayMs: 92 });
+    expect(nextPoll(input({ expectation: e, random: 0 }))).toEqual({ phase: 'sleep', delayMs: 96 });
     const jittered = nextPoll(input({ expectation: e, random: 0.99 }));
-    expect(jittered.delayMs).toBeGreaterThan(82);
-    expect(jittered.delayMs).toBeLessThan(92);
-    expect(nextPoll(input({ expectation: e, elapsedMs: 60, random: 0 })).delayMs).toBe(32);
+    expect(jittered.delayMs).toBeGreaterThan(86);
+    expect(jittered.delayMs).toBeLessThan(96);
+    expect(nextPoll(input({ expectation: e, elapsedMs: 60, random: 0 })).delayMs).toBe(36);
   });
 
-  it('polls fastest at the expected finish, twice as slow at the edges of the window (±20% jitter)', () => {
+  it('polls fastest at the expected finish, 1 + EDGE_GROWTH times as slow at the edges (±20% jitter)', () => {
     const at = (elapsedMs: number, random = 0.5) => nextPoll(input({ expectation: e, elapsedMs, random }));
-    expect(at(200)).toEqual({ phase: 'fast', delayMs: 4 });
-    expect(at(150).delayMs).toBeCloseTo(6);
-    expect(at(250).delayMs).toBeCloseTo(6);
-    expect(at(92)).toEqual({ phase: 'fast', delayMs: 8 });
-    expect(at(308)).toEqual({ phase: 'fast', delayMs: 8 });
-    expect(at(200, 0).delayMs).toBeCloseTo(3.2);
-    expect(at(200, 0.99).delayMs).toBeCloseTo(4.784);
+    expect(at(200)).toEqual({ phase: 'fast', delayMs: 2 });
+    expect(at(150).delayMs).toBeCloseTo(2 * (1 + EDGE_GROWTH / 2));
+    expect(at(250).delayMs).toBeCloseTo(2 * (1 + EDGE_GROWTH / 2));
+    expect(at(96)).toEqual({ phase: 'fast', delayMs: 2 * (1 + EDGE_GROWTH) });
+    expect(at(304)).toEqual({ phase: 'fast', delayMs: 2 * (1 + EDGE_GROWTH) });
+    expect(at(200, 0).delayMs).toBeCloseTo(1.6);
+    expect(at(200, 0.99).delayMs).toBeCloseTo(2.392);
+  });
+
+  it('spends about 46 polls on the whole window, half of them before the expected finish', () => {
+    const polls = (from: number, to: number) => {
+      let count = 0;
+      for (let t = from; t < to; count++) t += nextPoll(input({ expectation: e, elapsedMs: t })).delayMs;
+      return count;
+    };
+    expect(polls(96, 200)).toBeGreaterThanOrEqual(20);
+    expect(polls(96, 200)).toBeLessThanOrEqual(26);
+    expect(polls(96, 304)).toBeLessThanOrEqual(50);
   });
 
   it('falls back to the backoff once the window has passed (holder late, or dead)', () => {
-    expect(nextPoll(input({ expectation: e, elapsedMs: 309, random: 0 }))).toEqual({
+    expect(nextPoll(input({ expectation: e, elapsedMs: 305, random: 0 }))).toEqual({
       phase: 'backoff',
       delayMs: 5,
     });
@@ -77,8 +89,8 @@ describe('nextPoll with an estimate', () => {
 
   it('scales the fast interval with the estimate, between MIN_FAST_MS and pollMaxMs', () => {
     expect(fastIntervalMs(10, poll)).toBe(MIN_FAST_MS);
-    expect(fastIntervalMs(100, poll)).toBe(2);
-    expect(fastIntervalMs(1000, poll)).toBe(20);
+    expect(fastIntervalMs(200, poll)).toBe(2);
+    expect(fastIntervalMs(1000, poll)).toBe(10);
     expect(fastIntervalMs(60_000, poll)).toBe(40);
   });
 

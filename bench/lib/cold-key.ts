@@ -28,6 +28,8 @@ export interface RoundResult {
   loaderMs: number;
   /** p99 latency minus the loader time: what waiting and coordination add. */
   overheadMs: number;
+  /** Ms from the go message to the first loader start, in the process that loaded: what the lock costs its holder. */
+  loadStartMs: number;
   errors: number;
   wrongValues: number;
   firstError?: string;
@@ -197,6 +199,7 @@ function aggregate(
     latency,
     loaderMs,
     overheadMs: latency.p99 - loaderMs,
+    loadStartMs: Math.min(...reports.flatMap((r) => r.loaderStarts ?? [])),
     errors: reports.reduce((sum, r) => sum + r.errors, 0),
     wrongValues: reports.reduce((sum, r) => sum + r.wrongValues, 0),
     ...(firstError === undefined ? {} : { firstError }),

@@ -28,6 +28,8 @@ export interface RoundReport {
   loads: number;
   /** Measured duration of each of those loader calls, in ms. */
   loaderDurations: number[];
+  /** When each of those loader calls started, in ms after this worker's go message. */
+  loaderStarts: number[];
   /** Callers that rejected. */
   errors: number;
   /** Callers that got a value for another key (must stay 0). */

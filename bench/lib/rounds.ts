@@ -13,6 +13,8 @@ export interface StrategySummary {
   p99: number;
   loaderMs: number;
   overheadMs: number;
+  /** Median of the rounds' go → first loader start in the loading process. */
+  loadStartMs: number;
   errors: number;
   wrongValues: number;
   /** Medians of the rounds' reads per waiting process, reads per waited second, and node gets. */
@@ -34,6 +36,7 @@ export function summarizeRounds(strategy: Strategy, rounds: readonly RoundResult
     p99: of((r) => r.latency.p99),
     loaderMs: of((r) => r.loaderMs),
     overheadMs: of((r) => r.overheadMs),
+    loadStartMs: of((r) => r.loadStartMs),
     errors: rounds.reduce((sum, r) => sum + r.errors, 0),
     wrongValues: rounds.reduce((sum, r) => sum + r.wrongValues, 0),
     readsPerWaiter: of((r) => r.readsPerWaiter),
@@ -50,6 +53,7 @@ export function summaryForJson(s: StrategySummary): Record<string, unknown> {
     p99: round(s.p99),
     loaderMs: round(s.loaderMs),
     overheadMs: round(s.overheadMs),
+    loadStartMs: round(s.loadStartMs),
     readsPerWaiter: round(s.readsPerWaiter),
     readsPerWaitedSecond: round(s.readsPerWaitedSecond),
   };
@@ -61,6 +65,7 @@ export function roundForJson(r: RoundResult): Record<string, unknown> {
     latency: Object.fromEntries(Object.entries(r.latency).map(([k, v]) => [k, round(v)])),
     loaderMs: round(r.loaderMs),
     overheadMs: round(r.overheadMs),
+    loadStartMs: round(r.loadStartMs),
     releaseSkewMs: round(r.releaseSkewMs),
     readsPerWaiter: round(r.readsPerWaiter),
     readsPerWaitedSecond: round(r.readsPerWaitedSecond),

@@ -38,6 +38,8 @@ interface Row {
 
 let loads = 0;
 let loaderDurations: number[] = [];
+let loaderStarts: number[] = [];
+let goAt = 0;
 const waiting = { waits: 0, waitReads: 0, waitedMs: 0 };
 caches['stampede-guard'].on('wait:done', (e) => {
   waiting.waits++;
@@ -51,6 +53,7 @@ function databaseLoader(key: string, loaderMs: number): () => Promise<Row> {
   return async () => {
     loads++;
     const started = performance.now();
+    loaderStarts.push(started - goAt);
     await sleep(loaderMs);
     loaderDurations.push(performance.now() - started);
     return { key, by: process.pid, body: 'x'.repeat(64) };
@@ -83,11 +86,12 @@ function statsDiff(before: CacheStats, after: CacheStats): Record<string, number
 }
 
 onGo(async (raw) => {
-  const goAt = performance.now();
+  goAt = performance.now();
   const goWallMs = performance.timeOrigin + goAt;
   const round = raw as RoundPayload;
   loads = 0;
   loaderDurations = [];
+  loaderStarts = [];
   Object.assign(waiting, { waits: 0, waitReads: 0, waitedMs: 0 });
   const cache = round.strategy === 'plain' ? undefined : caches[round.strategy];
   const before = cache?.stats();
@@ -118,6 +122,7 @@ onGo(async (raw) => {
     latencies,
     loads,
     loaderDurations,
+    loaderStarts,
     errors,
     wrongValues,
     goWallMs,
