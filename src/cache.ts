@@ -34,7 +34,7 @@ import {
 import { type Answer, servable } from './read-through/answer.js';
 import { Entries, type EntryKey } from './read-through/entries.js';
 import { recursionOn } from './read-through/load-chain.js';
-import { MemoryTier } from './read-through/memory-tier.js';
+import { type HeldEntry, MemoryTier } from './read-through/memory-tier.js';
 import { type ReadRequest, ReadThrough } from './read-through/read-through.js';
 import { Singleflight } from './read-through/singleflight.js';
 import type { Replay } from './recorder.js';
@@ -143,7 +143,10 @@ export class Cache {
     const policy = this.#callPolicy(loader, options);
     if (policy instanceof Promise) return policy;
     const held = this.#memory === undefined ? undefined : this.#fromMemory(key, loader, policy, options);
-    if (held !== undefined) return Promise.resolve(held.value as T);
+    if (held !== undefined) {
+      held.settled ??= Promise.resolve(held.entry.value);
+      return held.settled as Promise<T>;
+    }
     const flight = this.#start(key, loader, options, policy);
     return flight instanceof Promise ? flight : (flight.promise as Promise<T>);
   }
@@ -158,7 +161,8 @@ export class Cache {
     if (policy instanceof Promise) return policy;
     const held = this.#memory === undefined ? undefined : this.#fromMemory(key, loader, policy, options);
     if (held !== undefined) {
-      return Promise.resolve({ value: held.value as T, source: 'hit', freshUntil: held.freshUntil });
+      const { value, freshUntil } = held.entry;
+      return Promise.resolve({ value: value as T, source: 'hit', freshUntil });
     }
     const flight = this.#start(key, loader, options, policy);
     if (flight instanceof Promise) return flight;
@@ -221,7 +225,7 @@ export class Cache {
     loader: Loader<T>,
     policy: ResolvedPolicy,
     options: WrapOptions | undefined,
-  ): Envelope | undefined {
+  ): HeldEntry | undefined {
     const held = this.#readThrough.fromMemory(key, loader, policy);
     if (held !== undefined && this.#options.recorder) this.#record(key, options?.replay);
     return held;

@@ -179,6 +179,15 @@ export function emptyStats(): CacheStats {
 /** An EventEmitter whose `on`/`emit` are checked against an event map (`CacheEvents`, the middleware's). */
 export class TypedEmitter<Events extends object> {
   readonly #emitter = new EventEmitter();
+  /** Listener counts by event name, kept by the emitter's own add/remove events: `listening()` runs per hit. */
+  readonly #counts = new Map<string | symbol, number>();
+
+  constructor() {
+    const count = (name: string | symbol, by: number) =>
+      this.#counts.set(name, (this.#counts.get(name) ?? 0) + by);
+    this.#emitter.on('newListener', (name: string | symbol) => count(name, 1));
+    this.#emitter.on('removeListener', (name: string | symbol) => count(name, -1));
+  }
 
   on<K extends keyof Events & string>(name: K, listener: (event: Events[K]) => void): this {
     this.#emitter.on(name, listener);
@@ -197,7 +206,7 @@ export class TypedEmitter<Events extends object> {
 
   /** True when someone listens to `name`: build payloads only then. */
   listening(name: keyof Events & string): boolean {
-    return this.#emitter.listenerCount(name) > 0;
+    return (this.#counts.get(name) ?? 0) > 0;
   }
 
   /**

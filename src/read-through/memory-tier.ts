@@ -26,6 +26,8 @@ export interface HeldEntry {
   renewFrom: number;
   /** A background re-read is under way. */
   renewing: boolean;
+  /** The value as a settled promise, made at the first `wrap()` hit and shared by the next (they allocate nothing). */
+  settled?: Promise<unknown>;
 }
 
 /** The last part of a hold, as a fraction of the tier's ttl, in which a hit re-reads the entry in the background. */

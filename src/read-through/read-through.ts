@@ -115,11 +115,11 @@ export class ReadThrough {
   }
 
   /**
-   * The memory tier's fresh entry for `key`, counted and reported as a hit (and refreshed early when XFetch
-   * says so), or undefined on a miss there. No request, flight or promise: the caller answers with it. The
-   * caller checks the tier first, then starts a flight with `fetchThroughMemory()`.
+   * What the memory tier holds for `key` (a fresh entry), counted and reported as a hit (and refreshed early
+   * when XFetch says so), or undefined on a miss there. No request, flight or promise: the caller answers
+   * with it. The caller checks the tier first, then starts a flight with `fetchThroughMemory()`.
    */
-  fromMemory<T>(key: string, loader: Loader<T>, policy: ResolvedPolicy): Envelope | undefined {
+  fromMemory<T>(key: string, loader: Loader<T>, policy: ResolvedPolicy): HeldEntry | undefined {
     const now = Date.now();
     const held = this.#deps.memory?.get(key, now);
     if (held === undefined) return undefined;
@@ -131,7 +131,7 @@ export class ReadThrough {
       const req = { key, storeKey: held.storeKey, loader, policy, source: undefined, freshUntil: undefined };
       this.#refreshInBackground(req, entry);
     }
-    return entry;
+    return held;
   }
 
   /**
@@ -768,5 +768,11 @@ function waited<T>(req: ReadRequest<T>, entry: Envelope): T {
 function earlyRefreshWanted(entry: Envelope, policy: ResolvedPolicy, now: number): boolean {
   const { beta } = policy;
   if (beta <= 0 || entry.noStale) return false;
-  return now - entry.costMs * beta * Math.log(Math.random()) >= entry.freshUntil;
+  const reachMs = entry.costMs * beta;
+  // Most hits are far from expiry, where no draw can reach: they skip the draw (a hit-path cost).
+  if (entry.freshUntil - now > reachMs * LONGEST_DRAW) return false;
+  return now - reachMs * Math.log(Math.random()) >= entry.freshUntil;
 }
+
+/** The largest −ln(Math.random()) short of infinity: Math.random() is a multiple of 2^-53. */
+const LONGEST_DRAW = 53 * Math.LN2;
