@@ -20,8 +20,8 @@
  *   (a namespace has none); no `:` at all means the empty namespace and the whole string is the key.
  * - Data keys are plain forms, so they are injective. Hashed keys end in `#` + SHA-256 of the plain form,
  *   encoded as WTF-8 (UTF-8 that keeps lone surrogates as their own three bytes, where UTF-8 would turn
- *   them all into U+FFFD), so distinct pairs have distinct digests. A data key never contains `#`; a
- *   hashed key always does: the two sets are disjoint.
+ *   them all into U+FFFD), so distinct pairs have distinct digests. After its prefix (a namespace may
+ *   hold `#`), a data key never contains `#` and a hashed key always does: the two sets are disjoint.
  * - No data or hashed key starts with `safe-` or `tag-`: a non-empty namespace does not, and the empty
  *   namespace adds `:` in front of such keys. Every lock key starts with `safe-` and every tag or epoch key
  *   with `tag-` (neither prefix starts the other), followed by exactly one data or hashed key (lock, tag

@@ -14,16 +14,22 @@ import { startMemcached, stopAllMemcached } from '../support/memcached.js';
 
 afterAll(stopAllMemcached);
 
+/** A memcached node, a store on it whose node counts its socket writes, and a cache over that store. */
+async function counted(protocol: Protocol, namespace: string) {
+  const node = await startMemcached();
+  const servers = [{ address: node.address, weight: 1 }];
+  const store =
+    protocol === 'meta'
+      ? new MetaStore({ servers, opTimeoutMs: 2000 })
+      : new MemcachedStore({ servers, opTimeoutMs: 2000 });
+  const cache = createCache({ store, safeMode: 'off', namespace });
+  const writes = () => (store.nodes[0] as { writes: number }).writes;
+  return { node, store, cache, writes };
+}
+
 describe.each(['binary', 'meta'] as const satisfies readonly Protocol[])('round trips (%s)', (protocol) => {
   it('a miss that takes the lock costs 3 round trips, a hit 1, and the lock is gone after', async () => {
-    const node = await startMemcached();
-    const servers = [{ address: node.address, weight: 1 }];
-    const store =
-      protocol === 'meta'
-        ? new MetaStore({ servers, opTimeoutMs: 2000 })
-        : new MemcachedStore({ servers, opTimeoutMs: 2000 });
-    const cache = createCache({ store, safeMode: 'off', namespace: 'rt' });
-    const writes = () => (store.nodes[0] as { writes: number }).writes;
+    const { node, store, cache, writes } = await counted(protocol, 'rt');
     try {
       await store.get('warm-up'); // connected: the count is the protocol's, not the connect's
       const perMiss: number[] = [];
@@ -45,15 +51,8 @@ describe.each(['binary', 'meta'] as const satisfies readonly Protocol[])('round 
   });
 
   it('a tagged hit costs 1 round trip once tag states are kept, named by the call or not', async () => {
-    const node = await startMemcached();
-    const servers = [{ address: node.address, weight: 1 }];
-    const store =
-      protocol === 'meta'
-        ? new MetaStore({ servers, opTimeoutMs: 2000 })
-        : new MemcachedStore({ servers, opTimeoutMs: 2000 });
-    const cache = createCache({ store, safeMode: 'off', namespace: 'rt-tags' });
-    const writes = () => (store.nodes[0] as { writes: number }).writes;
-    const counted = async (read: () => Promise<unknown>) => {
+    const { node, store, cache, writes } = await counted(protocol, 'rt-tags');
+    const roundTrips = async (read: () => Promise<unknown>) => {
       const before = writes();
       expect(await read()).toBe('v');
       return writes() - before;
@@ -63,10 +62,15 @@ describe.each(['binary', 'meta'] as const satisfies readonly Protocol[])('round 
       const named = () => cache.wrap('page', () => 'loaded again', { tags: ['a', 'b'] });
       const unnamed = () => cache.get('page');
       // The load's read found no epoch and added one; the first hit sees it and keeps the tags it reads.
-      expect(await counted(named)).toBe(2);
-      expect([await counted(named), await counted(unnamed), await counted(named)]).toEqual([1, 1, 1]);
+      expect(await roundTrips(named)).toBe(2);
+      expect([await roundTrips(named), await roundTrips(unnamed), await roundTrips(named)]).toEqual([
+        1, 1, 1,
+      ]);
       await cache.invalidateTags(['a']);
-      expect(await cache.answer('page', () => 'new', { tags: ['a', 'b'] })).toMatchObject({ value: 'new', source: 'loaded' });
+      expect(await cache.answer('page', () => 'new', { tags: ['a', 'b'] })).toMatchObject({
+        value: 'new',
+        source: 'loaded',
+      });
     } finally {
       await cache.close();
       await store.close();
