@@ -5,10 +5,12 @@
  *
  *   version 1  header | value                       (an entry without tags, never invalidated: 0.1's layout)
  *   version 2  header | stamps | value              (tagged, invalidated, or a tombstone)
+ *   version 3  header | stamps | bytes              (a Buffer value: its bytes as they are, no serializer)
  *   stamps     u16 count, then per tag: u16 length + UTF-8 tag, u16 length + UTF-8 tag version
  *
  * Entries that only version 2 can describe are written as version 2, so a reader without invalidation
  * (0.1, or this library before tags) refuses them (a miss) instead of serving an invalidated value as fresh.
+ * Likewise a Buffer value is version 3: a reader that would hand its bytes to a serializer refuses it.
  */
 import type { Serializer } from './serializer.js';
 
@@ -17,6 +19,7 @@ const MAGIC = 0x53; // 'S'
 // parse, so a 0.1 process reads them as a miss instead of misreading them.
 const PLAIN_VERSION = 1;
 const STAMPED_VERSION = 2;
+const RAW_VERSION = 3;
 const HEADER_BYTES = 19;
 const FLAG_UNDEFINED = 1;
 const FLAG_NO_STALE = 2;
@@ -61,12 +64,18 @@ export function encodeEnvelope(
     (undefinedValue ? FLAG_UNDEFINED : 0) |
     (envelope.noStale ? FLAG_NO_STALE : 0) |
     (envelope.invalidated ? FLAG_INVALIDATED : 0);
-  return withHeader(flags, envelope.freshUntil, envelope.costMs, envelope.tags, body);
+  const raw = Buffer.isBuffer(envelope.value);
+  return withHeader(flags, envelope.freshUntil, envelope.costMs, envelope.tags, body, raw);
 }
 
-/** The bytes of a value as an envelope carries them (none for `undefined`, which a flag marks). */
+/**
+ * The bytes of a value as an envelope carries them: none for `undefined` (a flag marks it), a Buffer's
+ * own bytes (whatever the serializer: JSON cannot carry bytes, and a page body should not be inflated
+ * by base64), else the serializer's.
+ */
 export function serializeValue(value: unknown, serializer: Serializer): Buffer {
-  return value === undefined ? Buffer.alloc(0) : serializer.serialize(value);
+  if (value === undefined) return Buffer.alloc(0);
+  return Buffer.isBuffer(value) ? value : serializer.serialize(value);
 }
 
 /**
@@ -88,7 +97,7 @@ export function isTombstone(bytes: Buffer): boolean {
  */
 export function decodeEnvelope(bytes: Buffer, serializer: Serializer): Envelope {
   const version = bytes[1];
-  if (bytes.length < HEADER_BYTES || bytes[0] !== MAGIC || (version !== 1 && version !== 2)) {
+  if (bytes.length < HEADER_BYTES || bytes[0] !== MAGIC || !isKnownVersion(version)) {
     throw new Error('not a stampede-guard envelope (other writer or version)');
   }
   const flags = bytes[2] ?? 0;
@@ -97,8 +106,14 @@ export function decodeEnvelope(bytes: Buffer, serializer: Serializer): Envelope 
   const costMs = bytes.readDoubleLE(11);
   let bodyStart = HEADER_BYTES;
   let tags: TagStamp[] | undefined;
-  if (version === STAMPED_VERSION) ({ tags, end: bodyStart } = readStamps(bytes, HEADER_BYTES));
-  const value = flags & FLAG_UNDEFINED ? undefined : serializer.deserialize(bytes.subarray(bodyStart));
+  if (version !== PLAIN_VERSION) ({ tags, end: bodyStart } = readStamps(bytes, HEADER_BYTES));
+  const value =
+    flags & FLAG_UNDEFINED
+      ? undefined
+      : version === RAW_VERSION
+        ? // A copy: the answer's bytes may be a slice of a larger socket buffer, which a held value would keep.
+          Buffer.from(bytes.subarray(bodyStart))
+        : serializer.deserialize(bytes.subarray(bodyStart));
   const envelope: Envelope = { value, freshUntil, costMs };
   if (flags & FLAG_NO_STALE) envelope.noStale = true;
   if (flags & FLAG_INVALIDATED) envelope.invalidated = true;
@@ -112,7 +127,7 @@ export function decodeEnvelope(bytes: Buffer, serializer: Serializer): Envelope 
  */
 export function invalidatedCopy(bytes: Buffer, nowMs: number): Buffer | null {
   const version = bytes[1];
-  if (bytes.length < HEADER_BYTES || bytes[0] !== MAGIC || (version !== 1 && version !== 2)) return null;
+  if (bytes.length < HEADER_BYTES || bytes[0] !== MAGIC || !isKnownVersion(version)) return null;
   const flags = bytes[2] ?? 0;
   if (flags & FLAG_TOMBSTONE) return null;
   // Version 1 has no stamps section: an empty one goes in front of the value.
@@ -120,7 +135,7 @@ export function invalidatedCopy(bytes: Buffer, nowMs: number): Buffer | null {
     version === PLAIN_VERSION
       ? Buffer.concat([bytes.subarray(0, HEADER_BYTES), u16(0), bytes.subarray(HEADER_BYTES)])
       : Buffer.from(bytes);
-  out[1] = STAMPED_VERSION;
+  out[1] = version === RAW_VERSION ? RAW_VERSION : STAMPED_VERSION;
   out[2] = flags | FLAG_INVALIDATED;
   out.writeDoubleLE(Math.min(bytes.readDoubleLE(3), nowMs), 3);
   return out;
@@ -128,7 +143,8 @@ export function invalidatedCopy(bytes: Buffer, nowMs: number): Buffer | null {
 
 /** The tags an entry carries, read without decoding its value; none for anything else (a tombstone, other bytes). */
 export function stampedTags(bytes: Buffer): string[] {
-  if (bytes.length < HEADER_BYTES || bytes[0] !== MAGIC || bytes[1] !== STAMPED_VERSION) return [];
+  const stamped = bytes[1] === STAMPED_VERSION || bytes[1] === RAW_VERSION;
+  if (bytes.length < HEADER_BYTES || bytes[0] !== MAGIC || !stamped) return [];
   try {
     return readStamps(bytes, HEADER_BYTES).tags.map((stamp) => stamp.tag);
   } catch {
@@ -142,13 +158,14 @@ function withHeader(
   costMs: number,
   tags: readonly TagStamp[] | undefined,
   body: Buffer,
+  raw = false,
 ): Buffer {
   const stamped =
-    (tags !== undefined && tags.length > 0) || (flags & ~(FLAG_UNDEFINED | FLAG_NO_STALE)) !== 0;
+    raw || (tags !== undefined && tags.length > 0) || (flags & ~(FLAG_UNDEFINED | FLAG_NO_STALE)) !== 0;
   const stamps = stamped ? writeStamps(tags ?? []) : undefined;
   const out = Buffer.allocUnsafe(HEADER_BYTES + (stamps?.length ?? 0) + body.length);
   out[0] = MAGIC;
-  out[1] = stamped ? STAMPED_VERSION : PLAIN_VERSION;
+  out[1] = raw ? RAW_VERSION : stamped ? STAMPED_VERSION : PLAIN_VERSION;
   out[2] = flags;
   out.writeDoubleLE(freshUntil, 3);
   out.writeDoubleLE(costMs, 11);
@@ -192,6 +209,10 @@ function textEnd(bytes: Buffer, at: number): number {
   const end = at + 2 + bytes.readUInt16LE(at);
   if (end > bytes.length) throw new Error('truncated tag stamps');
   return end;
+}
+
+function isKnownVersion(version: number | undefined): boolean {
+  return version === PLAIN_VERSION || version === STAMPED_VERSION || version === RAW_VERSION;
 }
 
 function u16(n: number): Buffer {

@@ -209,7 +209,7 @@ export interface CacheOptions extends PolicyOptions {
   closeTimeoutMs?: number;
   /** Largest serialized value stored, in bytes; larger values are returned but not cached. @default 1047552 */
   maxValueBytes?: number;
-  /** How values become bytes. @default jsonSerializer */
+  /** How values become bytes (a Buffer value is stored as its own bytes, whatever the serializer). @default jsonSerializer */
   serializer?: Serializer;
   /** Records requested keys and their load cost for warmup (see `src/warmup`). */
   recorder?: AccessRecorder;

@@ -21,8 +21,9 @@ export interface Serializer {
  *   null, `"null-prototype"`) says what to restore at a path of keys and indices. Plain JSON never starts
  *   with `~`, so user data is never read as a tag.
  * - Refused (a `SerializationError` from the cache): bigints, symbols, functions, Map, Set, typed arrays,
- *   Buffers, class instances, objects with a `toJSON()` other than Date's, boxed primitives, sparse arrays,
- *   symbol-keyed or non-enumerable properties, cycles. Use `v8Serializer` or your own for those.
+ *   Buffers inside a value, class instances, objects with a `toJSON()` other than Date's, boxed primitives,
+ *   sparse arrays, symbol-keyed or non-enumerable properties, cycles. Use `v8Serializer` or your own for
+ *   those. A Buffer that *is* the value never reaches a serializer: the cache stores its bytes as they are.
  *
  * A value reached twice in one structure reads back as two equal copies.
  */

@@ -26,7 +26,7 @@ import { type Captured, captureResponse } from './capture.js';
 import { RenderFailedError } from './errors.js';
 import { type ResponseCacheOptions, resolveResponseCacheOptions } from './options.js';
 import { pageKey, takePageTags } from './page-tags.js';
-import { type CacheStatus, isResponseRecord, type ResponseRecord, type StoredResponse } from './record.js';
+import { type CacheStatus, encodePage, isPassMarker, type PassMarker, readRecord } from './record.js';
 import { replay } from './replay.js';
 import { type RequestTarget, replayUrl } from './request-key.js';
 import { type BypassReason, planRequest, stripConditionals, takeCharge } from './request-policy.js';
@@ -112,8 +112,8 @@ export function createResponseCache<Req extends IncomingMessage>(
     return captured;
   };
 
-  /** The record a render becomes, and what the loader tells the cache about it. */
-  const toRecord = (captured: Captured, ctx: LoaderContext, url: string): ResponseRecord => {
+  /** What a render is stored as (a page's bytes, or a marker), and what the loader tells the cache about it. */
+  const toRecord = (captured: Captured, ctx: LoaderContext, url: string): Buffer | PassMarker => {
     const storedAt = Date.now();
     if (!captured.stored) {
       monitor.notStored({ key: ctx.key, url, reason: captured.reason });
@@ -129,8 +129,7 @@ export function createResponseCache<Req extends IncomingMessage>(
     }
     if (captured.ttl !== undefined) ctx.setTtl(captured.ttl);
     tagPage(ctx, captured.tags);
-    const body = captured.body.toString('base64');
-    return { v: 1, status: captured.status, headers: captured.headers, body, storedAt };
+    return encodePage({ status: captured.status, headers: captured.headers, body: captured.body, storedAt });
   };
 
   /** A copy of `req` through the whole app, for a refresh nobody waits for. */
@@ -152,7 +151,7 @@ export function createResponseCache<Req extends IncomingMessage>(
     const { url } = target;
     const startedAt = Date.now();
     let rendered = false;
-    const loader = async (ctx: LoaderContext): Promise<ResponseRecord> => {
+    const loader = async (ctx: LoaderContext): Promise<Buffer | PassMarker> => {
       // A background refresh (grace, early refresh) runs after this request was answered: render a copy.
       if (ctx.background) return toRecord(await renderCopy(req, target), ctx, url);
       rendered = true;
@@ -162,12 +161,12 @@ export function createResponseCache<Req extends IncomingMessage>(
     };
     const replayed = { kind: 'url', url: replayUrl(target) } as const;
     return cache.answer(key, loader, { ...o.wrap, replay: replayed }).then(
-      ({ value: record, source }) => {
+      ({ value, source }) => {
         if (rendered) return;
         // At or before: a request sent right after the render ended may start in the same millisecond.
-        const renderedBefore = isResponseRecord(record) && record.storedAt <= startedAt;
+        const renderedBefore = (readRecord(value)?.storedAt ?? Number.POSITIVE_INFINITY) <= startedAt;
         const cacheStatus = source === 'waited' && renderedBefore ? 'HIT' : STATUS_OF[source];
-        answerWith(req, res, next, url, key, record, cacheStatus);
+        answerWith(req, res, next, url, key, value, cacheStatus);
       },
       (error: unknown) => {
         if (rendered) return; // this request got its own (failed) render
@@ -187,25 +186,26 @@ export function createResponseCache<Req extends IncomingMessage>(
     answerWith(req, res, next, url, key, found.value, found.source === 'hit' ? 'HIT' : 'STALE');
   }
 
-  /** Replays a record read from the cache, or bypasses when it is a marker or not a record. */
+  /** Replays the page a value read from the cache holds, or bypasses when it is a marker or no record. */
   function answerWith(
     req: Req,
     res: ServerResponse,
     next: Next,
     url: string,
     key: string,
-    record: unknown,
+    value: unknown,
     cacheStatus: CacheStatus,
   ): void {
-    if (!isResponseRecord(record)) {
+    const record = readRecord(value);
+    if (record === undefined) {
       bypass(url, res, next, 'corrupt', key);
       return;
     }
-    if ('pass' in record) {
+    if (isPassMarker(record)) {
       bypass(url, res, next, 'pass', key);
       return;
     }
-    replay(req.method ?? 'GET', req.headers, res, record as StoredResponse, cacheStatus, Date.now());
+    replay(req.method ?? 'GET', req.headers, res, record, cacheStatus, Date.now());
     served(url, key, cacheStatus);
   }
 

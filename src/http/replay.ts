@@ -9,9 +9,8 @@ import type { StoredHeaders } from './response-policy.js';
 /** Statuses that never carry a body (RFC 9110 6.4.1). */
 const BODYLESS = new Set([204, 304]);
 
-/** A stored response made ready to send: its body decoded, its validators looked up. */
+/** A stored response made ready to send: its validators looked up. */
 interface Prepared {
-  body: Buffer;
   contentLength: string;
   etag: string | undefined;
   lastModified: string | undefined;
@@ -19,22 +18,20 @@ interface Prepared {
 
 /**
  * Prepared responses by the record they were made from. The memory tier answers every hit with the same
- * decoded record, so a page it holds is decoded from base64 once, not per request; a record read from
- * memcached is a new object each time. An entry lives as long as its record (a WeakMap).
+ * record (see `readRecord`), so a page it holds is prepared once, not per request. An entry lives as long
+ * as its record (a WeakMap).
  */
 const preparedRecords = new WeakMap<StoredResponse, Prepared>();
 
 function prepared(record: StoredResponse): Prepared {
   let ready = preparedRecords.get(record);
   if (ready === undefined) {
-    const body = Buffer.from(record.body, 'base64');
     const header = (name: string) => {
       const value = record.headers.find(([n]) => n === name)?.[1];
       return typeof value === 'string' ? value : undefined;
     };
     ready = {
-      body,
-      contentLength: String(body.length),
+      contentLength: String(record.body.length),
       etag: header('etag'),
       lastModified: header('last-modified'),
     };
@@ -75,7 +72,7 @@ export function replay(
   }
   res.setHeader('Content-Length', ready.contentLength);
   if (method === 'HEAD') res.end();
-  else res.end(ready.body);
+  else res.end(record.body);
 }
 
 /** `If-None-Match` (weak comparison, `*`), else `If-Modified-Since` against `Last-Modified`. */

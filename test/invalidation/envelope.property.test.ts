@@ -10,9 +10,11 @@ import {
   type Envelope,
   encodeEnvelope,
   encodeTombstone,
+  invalidatedCopy,
   isTombstone,
+  stampedTags,
 } from '../../src/envelope.js';
-import { jsonSerializer } from '../../src/serializer.js';
+import { jsonSerializer, v8Serializer } from '../../src/serializer.js';
 
 const wellFormed = fc.string({ unit: 'grapheme', maxLength: 20 });
 const stampArb = fc.record({ tag: wellFormed.filter((t) => t.length > 0), version: wellFormed });
@@ -79,5 +81,39 @@ describe('envelope with invalidation state (property)', () => {
         expect(() => decodeEnvelope(bytes, jsonSerializer)).toThrow();
       }),
     );
+  });
+
+  it('stores a Buffer value as its own bytes (version 3), read back byte for byte whatever the serializer', () => {
+    fc.assert(
+      fc.property(
+        envelopeArb,
+        fc.uint8Array({ maxLength: 300 }),
+        fc.constantFrom(jsonSerializer, v8Serializer),
+        (fields, raw, serializer) => {
+          const value = Buffer.from(raw);
+          const envelope = { ...fields, value };
+          const bytes = encodeEnvelope(envelope, serializer);
+          // Readers that hand a value's bytes to a serializer (versions 1 and 2) refuse it: never misread.
+          expect(bytes[1]).toBe(3);
+          expect(bytes.subarray(bytes.length - value.length).equals(value)).toBe(true);
+          const back = decodeEnvelope(bytes, serializer);
+          expect(Buffer.isBuffer(back.value)).toBe(true);
+          expect(back).toEqual(envelope);
+          expect(stampedTags(bytes)).toEqual((fields.tags ?? []).map((t) => t.tag));
+          // A soft purge keeps the bytes and the version.
+          const purged = invalidatedCopy(bytes, 0) as Buffer;
+          expect(purged[1]).toBe(3);
+          expect(decodeEnvelope(purged, serializer)).toMatchObject({ value, invalidated: true });
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('reads a held Buffer value from a copy, not from the bytes it was decoded from', () => {
+    const bytes = encodeEnvelope({ value: Buffer.from('page'), freshUntil: 1, costMs: 0 }, jsonSerializer);
+    const back = decodeEnvelope(bytes, jsonSerializer).value as Buffer;
+    bytes.fill(0);
+    expect(back.toString()).toBe('page');
   });
 });
