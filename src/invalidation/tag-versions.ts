@@ -248,26 +248,35 @@ class DirectRead implements TagRead {
   }
 }
 
-/** The namespace's epoch being read; `seen` runs in the read's own continuation, before anyone else's. */
+/**
+ * The namespace's epoch being read; `seen` runs in the read's own continuation, before anyone else's.
+ * `settled`: it arrived or failed (`epoch` stays null then: nothing kept is trusted).
+ */
 class EpochRead {
   readonly promise: Promise<string | null>;
-  arrived = false;
+  settled = false;
   epoch: string | null = null;
 
   constructor(bytes: Promise<Buffer | null>, seen: (epoch: string | null) => void) {
-    this.promise = bytes.then((found) => {
-      this.epoch = found === null ? null : found.toString('latin1');
-      this.arrived = true;
-      seen(this.epoch);
-      return this.epoch;
-    });
-    this.promise.catch(() => undefined);
+    this.promise = bytes.then(
+      (found) => {
+        this.epoch = found === null ? null : found.toString('latin1');
+        this.settled = true;
+        seen(this.epoch);
+        return this.epoch;
+      },
+      () => {
+        // Its node failing must not fail every tagged hit: they read their tags, spread over the nodes.
+        this.settled = true;
+        return null;
+      },
+    );
   }
 }
 
 /**
  * Tags read through the epoch: once it arrived, the kept states if they stand for it, else a read of the
- * tags issued then. Lazy: a hit judged in its entry's continuation allocates no promise of its own.
+ * tags issued then (also when the epoch could not be read). Lazy: a hit judged in its entry's continuation allocates no promise of its own.
  */
 class CheckedRead implements TagRead {
   readonly epoch: EpochRead;
@@ -288,7 +297,7 @@ class CheckedRead implements TagRead {
 
   /** Decided once, at the first look after the epoch arrived (reads issued then leave after it). */
   #decided(): TagStates | TagRead | undefined {
-    if (this.#outcome === undefined && this.epoch.arrived)
+    if (this.#outcome === undefined && this.epoch.settled)
       this.#outcome = this.#statesAt(this.epoch.epoch, this.#tags);
     return this.#outcome;
   }
