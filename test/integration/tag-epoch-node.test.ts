@@ -17,7 +17,7 @@ describe.each(PROTOCOLS)('the tag epoch node failing (%s)', (protocol) => {
     async (fault) => {
       const nodes = await startCluster(3);
       const namespace = `epoch-${fault}`;
-      const store = poolOn(protocol, nodes, 300);
+      const store = poolOn(protocol, nodes, 1000); // generous for the live nodes on a loaded host
       const cache = createCache({ store, namespace, safeMode: 'off' });
       try {
         const epochNode = store.ownerIndex(tagEpochKeyOf(namespace));
