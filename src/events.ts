@@ -215,7 +215,7 @@ export class TypedEmitter<Events extends object> {
    * process, nor keep the next listener from hearing the event. Its failure becomes a process warning.
    */
   emit<K extends keyof Events & string>(name: K, event: Events[K]): void {
-    if (this.#emitter.listenerCount(name) === 0) return;
+    if (!this.listening(name)) return;
     // rawListeners: `once` wrappers included, which remove themselves when called.
     for (const listener of this.#emitter.rawListeners(name)) {
       try {
