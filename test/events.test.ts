@@ -57,6 +57,25 @@ describe('describeThrown()', () => {
 });
 
 describe('TypedEmitter', () => {
+  it('knows who listens as listeners come and go (on, off, once that fired, removed once)', () => {
+    const emitter = new TypedEmitter<{ tick: null; tock: null }>();
+    const listener = () => undefined;
+    expect(emitter.listening('tick')).toBe(false);
+    emitter.on('tick', listener).on('tick', listener);
+    expect(emitter.listening('tick')).toBe(true);
+    expect(emitter.listening('tock')).toBe(false);
+    emitter.off('tick', listener);
+    expect(emitter.listening('tick')).toBe(true);
+    emitter.off('tick', listener);
+    expect(emitter.listening('tick')).toBe(false);
+    emitter.once('tock', listener);
+    emitter.emit('tock', null);
+    expect(emitter.listening('tock')).toBe(false);
+    emitter.once('tock', listener);
+    emitter.off('tock', listener);
+    expect(emitter.listening('tock')).toBe(false);
+  });
+
   it('calls every listener even when earlier ones throw, and warns once per failure', () => {
     const emitter = new TypedEmitter<{ tick: { n: number } }>();
     const heard: number[] = [];
