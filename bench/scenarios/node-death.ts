@@ -4,19 +4,13 @@
  * and those of the dead node's keys), errors and request latency, for `safeMode: 'auto'` (monitor,
  * failover) against `'off'` (no monitor, no failover: the stampede the operators saw), in the same run.
  */
-import { fileURLToPath } from 'node:url';
-import { startCluster } from '../../test/support/memcached.js';
-import { spawnWorkers } from '../../test/support/workers.js';
 import { keysOwnedBy } from '../lib/owners.js';
 import { count, ms, ratio } from '../lib/report.js';
 import { summarize } from '../lib/stats.js';
+import { STEADY, steadyLoad } from '../lib/steady-load.js';
 import type { Scenario, ScenarioContext, ScenarioResult } from './scenario.js';
 
-const WORKER = fileURLToPath(new URL('../../test/fixtures/steady-worker.ts', import.meta.url));
-const DIST = new URL('../../dist/index.js', import.meta.url).href;
-const WORKERS = 4;
-const KEYS = 300;
-const LOADER_MS = 20;
+const { workers: WORKERS, keys: KEYS, loaderMs: LOADER_MS } = STEADY;
 const NAMESPACE = 'nd';
 
 type Mode = 'auto' | 'off' | 'replicas 2';
@@ -37,62 +31,43 @@ interface WorkerReport {
 
 /** One run in `mode`; `cacheOptions` add to the workers' cache options (e.g. `protocol`). */
 export async function runMode(mode: Mode, watchMs: number, ctx: ScenarioContext, cacheOptions: object = {}) {
-  const nodes = await startCluster(3);
-  try {
-    const servers = nodes.map((n) => n.address);
-    const keys = Array.from({ length: KEYS }, (_, i) => `product:${i}`);
-    const group = await spawnWorkers(WORKER, {
-      count: WORKERS,
-      env: {
-        SERVERS: servers.join(','),
-        STAMPEDE_GUARD_MODULE: DIST,
-        REPORT_LATENCIES: '1',
-        CACHE_OPTIONS: JSON.stringify({ namespace: NAMESPACE, ...MODES[mode], ...cacheOptions }),
-      },
-    });
-    try {
-      group.go({ keys, concurrency: 4, loaderMs: LOADER_MS });
-      await new Promise((resolve) => setTimeout(resolve, 2500)); // warm: every key cached
-      const killedAt = Date.now();
+  let killedAt = 0;
+  const { reports, servers, keys } = await steadyLoad<WorkerReport>(
+    { namespace: NAMESPACE, ...MODES[mode], ...cacheOptions },
+    async (nodes, servers) => {
+      killedAt = Date.now();
       await nodes[1]?.kill();
       ctx.log(`  ${mode}: node ${servers[1]} killed, watching ${watchMs / 1000} s`);
       await new Promise((resolve) => setTimeout(resolve, watchMs));
-      for (let i = 0; i < WORKERS; i++) group.send(i, { type: 'stop' });
-      const reports = (await group.done(30_000)).map((r) => r.messages.at(-1) as unknown as WorkerReport);
-
-      const lost = await keysOwnedBy(servers, NAMESPACE, keys, 1);
-      const inWindow = (t: number) => t >= killedAt && t < killedAt + watchMs;
-      let loads = 0;
-      let lostLoads = 0;
-      let worstKey = 0;
-      const perKey = new Map<string, number>();
-      for (const r of reports) {
-        for (const [key, times] of Object.entries(r.loads)) {
-          const n = times.filter(inWindow).length;
-          loads += n;
-          if (lost.has(key)) lostLoads += n;
-          perKey.set(key, (perKey.get(key) ?? 0) + n);
-        }
-      }
-      for (const n of perKey.values()) worstKey = Math.max(worstKey, n);
-      const latency = summarize(reports.flatMap((r) => r.latencies));
-      return {
-        mode,
-        lostKeys: lost.size,
-        loads,
-        lostLoads,
-        worstKey,
-        errors: reports.reduce((n, r) => n + r.errors, 0),
-        storeErrors: reports.reduce((n, r) => n + r.storeErrors, 0),
-        requests: reports.reduce((n, r) => n + r.requests, 0),
-        latency,
-      };
-    } finally {
-      await group.close();
+    },
+  );
+  const lost = await keysOwnedBy(servers, NAMESPACE, keys, 1);
+  const inWindow = (t: number) => t >= killedAt && t < killedAt + watchMs;
+  let loads = 0;
+  let lostLoads = 0;
+  let worstKey = 0;
+  const perKey = new Map<string, number>();
+  for (const r of reports) {
+    for (const [key, times] of Object.entries(r.loads)) {
+      const n = times.filter(inWindow).length;
+      loads += n;
+      if (lost.has(key)) lostLoads += n;
+      perKey.set(key, (perKey.get(key) ?? 0) + n);
     }
-  } finally {
-    await Promise.all(nodes.map((n) => n.close()));
   }
+  for (const n of perKey.values()) worstKey = Math.max(worstKey, n);
+  const latency = summarize(reports.flatMap((r) => r.latencies));
+  return {
+    mode,
+    lostKeys: lost.size,
+    loads,
+    lostLoads,
+    worstKey,
+    errors: reports.reduce((n, r) => n + r.errors, 0),
+    storeErrors: reports.reduce((n, r) => n + r.storeErrors, 0),
+    requests: reports.reduce((n, r) => n + r.requests, 0),
+    latency,
+  };
 }
 
 export const nodeDeath: Scenario = {

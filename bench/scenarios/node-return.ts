@@ -6,21 +6,16 @@
  * default) and without (`warmReturnMs: 0`). Then the write cost of replication: `cache.set` throughput in
  * one process, `replicas: 1` against `2`, on each protocol.
  */
-import { fileURLToPath } from 'node:url';
 import { startCluster } from '../../test/support/memcached.js';
-import { spawnWorkers } from '../../test/support/workers.js';
 import { library } from '../lib/library.js';
 import { keysOwnedBy } from '../lib/owners.js';
 import { count, int, ms, ratio } from '../lib/report.js';
 import { median, summarize } from '../lib/stats.js';
+import { STEADY, steadyLoad } from '../lib/steady-load.js';
 import { measureThroughput } from '../lib/throughput.js';
 import type { Scenario, ScenarioContext, ScenarioResult } from './scenario.js';
 
-const WORKER = fileURLToPath(new URL('../../test/fixtures/steady-worker.ts', import.meta.url));
-const DIST = new URL('../../dist/index.js', import.meta.url).href;
-const WORKERS = 4;
-const KEYS = 300;
-const LOADER_MS = 20;
+const { workers: WORKERS, keys: KEYS, loaderMs: LOADER_MS } = STEADY;
 const OUTAGE_MS = 3000;
 const NAMESPACE = 'nr';
 
@@ -38,59 +33,40 @@ interface WorkerReport {
 }
 
 async function restartEmpty(warmth: Warmth, watchMs: number, ctx: ScenarioContext) {
-  const nodes = await startCluster(3);
-  try {
-    const servers = nodes.map((n) => n.address);
-    const keys = Array.from({ length: KEYS }, (_, i) => `product:${i}`);
-    const group = await spawnWorkers(WORKER, {
-      count: WORKERS,
-      env: {
-        SERVERS: servers.join(','),
-        STAMPEDE_GUARD_MODULE: DIST,
-        REPORT_LATENCIES: '1',
-        CACHE_OPTIONS: JSON.stringify({ namespace: NAMESPACE, ...WARMTH[warmth] }),
-      },
-    });
-    try {
-      group.go({ keys, concurrency: 4, loaderMs: LOADER_MS });
-      await new Promise((resolve) => setTimeout(resolve, 2500)); // warm: every key cached
+  let backAt = 0;
+  const { reports, servers, keys } = await steadyLoad<WorkerReport>(
+    { namespace: NAMESPACE, ...WARMTH[warmth] },
+    async (nodes, servers) => {
       await nodes[1]?.kill();
       await new Promise((resolve) => setTimeout(resolve, OUTAGE_MS));
       await nodes[1]?.restart();
-      const backAt = Date.now();
+      backAt = Date.now();
       ctx.log(`  ${warmth}: node ${servers[1]} restarted empty, watching ${watchMs / 1000} s`);
       await new Promise((resolve) => setTimeout(resolve, watchMs));
-      for (let i = 0; i < WORKERS; i++) group.send(i, { type: 'stop' });
-      const reports = (await group.done(30_000)).map((r) => r.messages.at(-1) as unknown as WorkerReport);
-
-      const returned = await keysOwnedBy(servers, NAMESPACE, keys, 1);
-      const inWindow = (t: number) => t >= backAt && t < backAt + watchMs;
-      let returnedLoads = 0;
-      let lastLoadMs = 0;
-      for (const r of reports) {
-        for (const [key, times] of Object.entries(r.loads)) {
-          if (!returned.has(key)) continue;
-          for (const t of times.filter(inWindow)) {
-            returnedLoads++;
-            lastLoadMs = Math.max(lastLoadMs, t - backAt);
-          }
-        }
+    },
+  );
+  const returned = await keysOwnedBy(servers, NAMESPACE, keys, 1);
+  const inWindow = (t: number) => t >= backAt && t < backAt + watchMs;
+  let returnedLoads = 0;
+  let lastLoadMs = 0;
+  for (const r of reports) {
+    for (const [key, times] of Object.entries(r.loads)) {
+      if (!returned.has(key)) continue;
+      for (const t of times.filter(inWindow)) {
+        returnedLoads++;
+        lastLoadMs = Math.max(lastLoadMs, t - backAt);
       }
-      return {
-        warmth,
-        returnedKeys: returned.size,
-        returnedLoads,
-        lastLoadMs,
-        errors: reports.reduce((n, r) => n + r.errors, 0),
-        requests: reports.reduce((n, r) => n + r.requests, 0),
-        latency: summarize(reports.flatMap((r) => r.latencies)),
-      };
-    } finally {
-      await group.close();
     }
-  } finally {
-    await Promise.all(nodes.map((n) => n.close()));
   }
+  return {
+    warmth,
+    returnedKeys: returned.size,
+    returnedLoads,
+    lastLoadMs,
+    errors: reports.reduce((n, r) => n + r.errors, 0),
+    requests: reports.reduce((n, r) => n + r.requests, 0),
+    latency: summarize(reports.flatMap((r) => r.latencies)),
+  };
 }
 
 const SET_ROUNDS = 5;

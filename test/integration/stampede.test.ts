@@ -44,18 +44,22 @@ const totalLoads = (results: WorkerResult[]) => results.reduce((sum, r) => sum +
 const allValues = (results: WorkerResult[]) => results.flatMap((r) => final(r).values ?? []);
 const allErrors = (results: WorkerResult[]) => results.flatMap((r) => final(r).errors ?? []);
 
+/** Every worker exited cleanly, one load ran, and all `callers` got its one value without an error. */
+function expectOneLoadForAll(results: WorkerResult[], callers: number): void {
+  expect(results.every((r) => r.code === 0)).toBe(true);
+  expect(totalLoads(results)).toBe(1);
+  const values = allValues(results);
+  expect(values).toHaveLength(callers);
+  expect(new Set(values).size).toBe(1);
+  expect(values[0]).toMatch(/^value-from-\d$/);
+  expect(allErrors(results)).toEqual([]);
+}
+
 describe.each(PROTOCOLS)('on %s', (protocol) => {
   describe('cold-key stampede across processes', () => {
     it("loads exactly once for 4 processes x 50 callers with safeMode 'always'", async () => {
       const { group } = await stampede(protocol, 4, { safeMode: 'always' });
-      const results = await group.done(20_000);
-      expect(results.every((r) => r.code === 0)).toBe(true);
-      expect(totalLoads(results)).toBe(1);
-      const values = allValues(results);
-      expect(values).toHaveLength(200);
-      expect(new Set(values).size).toBe(1);
-      expect(values[0]).toMatch(/^value-from-\d$/);
-      expect(allErrors(results)).toEqual([]);
+      expectOneLoadForAll(await group.done(20_000), 200);
     });
 
     it("loads at most once per process with safeMode 'off' (in-process coalescing only)", async () => {
@@ -129,14 +133,7 @@ describe('a mixed cluster: processes on binary and on meta sharing the node and 
     'loads exactly once for 4 processes (%s, %s, %s, %s) x 50 callers on a cold key',
     async (...protocols) => {
       const { group } = await stampede(protocols, 4, { safeMode: 'always' });
-      const results = await group.done(20_000);
-      expect(results.every((r) => r.code === 0)).toBe(true);
-      expect(totalLoads(results)).toBe(1);
-      const values = allValues(results);
-      expect(values).toHaveLength(200);
-      expect(new Set(values).size).toBe(1);
-      expect(values[0]).toMatch(/^value-from-\d$/);
-      expect(allErrors(results)).toEqual([]);
+      expectOneLoadForAll(await group.done(20_000), 200);
     },
   );
 
