@@ -331,7 +331,8 @@ export class Cache {
       } catch (error) {
         return Promise.reject(error);
       }
-      const callOptions = tags === undefined ? { ...wrapOptions, replay } : { ...wrapOptions, replay, tags };
+      // Object.assign, not a spread with extra properties: V8 builds those on a slow path (see protocol.ts).
+      const callOptions = Object.assign({}, wrapOptions, tags === undefined ? { replay } : { replay, tags });
       return this.wrap(`${name}:${suffix}`, () => fn(...args), callOptions);
     };
   }

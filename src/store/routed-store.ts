@@ -73,6 +73,6 @@ export class RoutedStore implements Store {
   async close(): Promise<void> {}
 
   #with(options: StoreCallOptions | undefined): StoreCallOptions {
-    return options === undefined ? this.#plain : { ...options, routing: this.#routing };
+    return options === undefined ? this.#plain : Object.assign({}, options, { routing: this.#routing });
   }
 }
