@@ -149,7 +149,7 @@ async function roundTrips(ctx: ScenarioContext): Promise<Row> {
       };
     }),
     notes: [
-      `round trips: ${calls} calls of each kind, one at a time, safeMode 'off' (no probes) with lock: true; a round trip is one socket write of a node (calls issued in one tick share it; memjs's socket is corked for the tick).`,
+      `round trips: ${calls} calls of each kind, one at a time, safeMode 'off' (no probes) with lock: true; a round trip is one socket write of a node (calls issued in one turn of the event loop share it; memjs's socket is corked until the turn's check phase).`,
     ],
     data: counted,
   };

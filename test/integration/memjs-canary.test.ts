@@ -1,14 +1,16 @@
 /**
- * Canary for the memjs internals the store relies on (src/store/memjs/socket-cork.ts): once connected,
- * memjs 1.3 keeps its socket in `client.servers[0]._socket` and writes each request to it synchronously,
- * inside the call. If an upgrade of the pinned memjs changes that, these tests fail, before the hit path
- * silently loses its batching (the cork would find no socket, or cork one that memjs no longer writes to).
+ * Canary for the memjs internals the store relies on (src/store/memjs/socket-cork.ts, response-buffer.ts):
+ * once connected, memjs 1.3 keeps its socket in `client.servers[0]._socket` and writes each request to it
+ * synchronously, inside the call; it hands every chunk it reads to `server.appendToBuffer`. If an upgrade of
+ * the pinned memjs changes that, these tests fail, before the hit path silently loses its batching (the cork
+ * would find no socket, or cork one that memjs no longer writes to) or its uncopied reads.
  * Binary only: it checks memjs itself, which the meta transport does not use.
  */
 import { Socket } from 'node:net';
 import memjs from 'memjs';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { memjsSocket, TickCork } from '../../src/store/memjs/socket-cork.js';
+import { keepChunksUncopied } from '../../src/store/memjs/response-buffer.js';
+import { memjsSocket, TurnCork } from '../../src/store/memjs/socket-cork.js';
 import { startMemcached, stopAllMemcached } from '../support/memcached.js';
 
 afterAll(stopAllMemcached);
@@ -26,7 +28,7 @@ describe('memjs internals behind the socket cork', () => {
   it('has no socket before the first call, and the cork then does nothing', async () => {
     const client = memjs.Client.create('127.0.0.1:1', { retries: 1, logger: { log() {} } });
     expect(memjsSocket(client)).toBeUndefined();
-    expect(() => new TickCork(client).cork()).not.toThrow();
+    expect(() => new TurnCork(client).cork()).not.toThrow();
     client.close();
   });
 
@@ -38,7 +40,7 @@ describe('memjs internals behind the socket cork', () => {
       expect(socket?.writable).toBe(true);
       const write = vi.spyOn(socket as Socket, 'write');
       const answer = client.get('canary');
-      expect(write).toHaveBeenCalledTimes(1); // synchronously: the cork of this tick covers it
+      expect(write).toHaveBeenCalledTimes(1); // synchronously: the cork of this turn covers it
       expect((await answer).value?.toString()).toBe('v');
     } finally {
       client.close();
@@ -46,17 +48,36 @@ describe('memjs internals behind the socket cork', () => {
     }
   });
 
-  it('holds the requests of one tick in the corked socket and sends them together at the end of the tick', async () => {
+  it('passes every chunk it reads through server.appendToBuffer, so values split across reads come back whole', async () => {
+    const { node, client } = await connectedClient();
+    try {
+      const server = client.servers[0] as unknown as { appendToBuffer(chunk: Buffer): Buffer };
+      keepChunksUncopied(client);
+      const append = vi.spyOn(server, 'appendToBuffer');
+      const values = [0, 1, 2].map((i) => Buffer.alloc(300_000, 97 + i)); // far more than one read
+      await Promise.all(values.map((v, i) => client.set(`big${i}`, v, { expires: 60 })));
+      const read = await Promise.all(values.map((_, i) => client.get(`big${i}`)));
+      expect(read.map((r, i) => r.value?.equals(values[i] as Buffer))).toEqual([true, true, true]);
+      expect(append.mock.calls.length).toBeGreaterThan(3); // several chunks, each through the method
+    } finally {
+      client.close();
+      await node.close();
+    }
+  });
+
+  it('holds the requests of one turn of the event loop in the corked socket and sends them together at its check phase', async () => {
     const { node, client } = await connectedClient();
     try {
       const socket = memjsSocket(client) as Socket;
-      const cork = new TickCork(client);
+      const cork = new TurnCork(client);
       cork.cork();
       const answers = [client.get('canary'), client.get('canary'), client.get('canary')];
-      cork.cork(); // once per tick
+      cork.cork(); // once per turn
       expect(socket.writableCorked).toBe(1);
       expect(socket.writableLength).toBeGreaterThan(0); // buffered, not yet written
       await nextTick();
+      expect(socket.writableCorked).toBe(1); // still held: other callbacks of this phase may add theirs
+      await new Promise<void>((resolve) => setImmediate(resolve));
       expect(socket.writableCorked).toBe(0);
       const values = await Promise.all(answers);
       expect(values.map((a) => a.value?.toString())).toEqual(['v', 'v', 'v']);

@@ -18,7 +18,8 @@ import type { NodeIdentity, PoolNode } from '../node-pool.js';
 import { toExptime } from '../store.js';
 import { type CasCall, casCalls } from './cas-frames.js';
 import { fromMemjsError } from './errors.js';
-import { TickCork } from './socket-cork.js';
+import { keepChunksUncopied } from './response-buffer.js';
+import { TurnCork } from './socket-cork.js';
 
 export interface MemcachedNodeOptions {
   /** `host:port`, optionally `user:pass@host:port`. */
@@ -41,7 +42,7 @@ export class MemcachedNode implements PoolNode {
   readonly #client: memjs.Client;
   readonly #timeoutMs: number;
   readonly #onOutcome: MemcachedNodeOptions['onOutcome'];
-  readonly #cork: TickCork;
+  readonly #cork: TurnCork;
 
   constructor(options: MemcachedNodeOptions) {
     this.id = options.address.replace(/^[^@]*@/, '');
@@ -60,11 +61,12 @@ export class MemcachedNode implements PoolNode {
       ...(options.username === undefined ? {} : { username: options.username }),
       ...(options.password === undefined ? {} : { password: options.password }),
     });
-    this.#cork = new TickCork(this.#client);
+    this.#cork = new TurnCork(this.#client);
+    keepChunksUncopied(this.#client);
   }
 
   /**
-   * Writes to the socket so far: calls issued in the same tick share one (probes included). The sibling
+   * Writes to the socket so far: calls issued in one turn of the event loop share one (probes included). The sibling
    * of `MetaNode.writes`: on a quiet node, the round trips its callers waited for.
    */
   get writes(): number {
@@ -72,9 +74,7 @@ export class MemcachedNode implements PoolNode {
   }
 
   get(key: string): Promise<Buffer | null> {
-    return this.#request<Buffer | null>('get', this.#timeoutMs, (done) =>
-      this.#client.get(key, (error, value) => done(error, value ?? null)),
-    );
+    return this.#perform('get', key, (opaque) => casCalls.plainGet(opaque, key));
   }
 
   /** Throws InvalidOptionError for a TTL memcached cannot take, before anything is sent. */
@@ -184,7 +184,7 @@ export class MemcachedNode implements PoolNode {
     report = true,
   ): Promise<T> {
     const onOutcome = report ? this.#onOutcome : undefined;
-    this.#cork.cork(); // requests issued in this tick leave in one write
+    this.#cork.cork(); // requests issued in this turn of the event loop leave in one write
     return new Promise<T>((resolve, reject) => {
       let settled = false;
       const expire = () => {

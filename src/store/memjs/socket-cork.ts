@@ -1,16 +1,19 @@
 /**
  * memjs writes every request to its socket on its own (one syscall each: half the CPU of a hit). Corking
- * the connected socket until the end of this tick sends the requests issued in the same tick in one
- * writev. This reaches into memjs 1.3 internals: `client.servers[0]._socket`, the socket memjs writes a
+ * the connected socket until the event loop's check phase (`setImmediate`) sends the requests issued in
+ * one turn of the loop in one writev: not only those of one tick, but those of every callback of the same
+ * I/O phase, where a busy server handles many requests (one each) in a row. memcached then reads them in
+ * one go and answers them in one write, too. The delay is the rest of that phase, never a wait for I/O
+ * (a pending immediate keeps the loop from blocking). This reaches into memjs 1.3 internals: `client.servers[0]._socket`, the socket memjs writes a
  * request to synchronously inside the call once connected. test/integration/memjs-canary.test.ts fails if the
  * pinned memjs stops working that way. Without a connected socket, nothing happens.
  */
 import type { Socket } from 'node:net';
 import type memjs from 'memjs';
 
-export class TickCork {
+export class TurnCork {
   readonly #client: memjs.Client;
-  #inTick = false;
+  #pending = false;
   #ticks = 0;
 
   constructor(client: memjs.Client) {
@@ -18,23 +21,24 @@ export class TickCork {
   }
 
   /**
-   * Ticks in which requests were issued: each goes out in one write (with a connected socket), so this
-   * counts the round trips the node's callers waited for, whatever happens to the socket.
+   * Turns of the event loop in which requests were issued: each turn's go out in one write (with a
+   * connected socket), so this counts the round trips the node's callers waited for, whatever happens to
+   * the socket.
    */
   get ticks(): number {
     return this.#ticks;
   }
 
-  /** Corks the client's socket for the rest of this tick (once per tick). */
+  /** Corks the client's socket until this turn's check phase (once per turn). */
   cork(): void {
-    if (this.#inTick) return;
-    this.#inTick = true;
+    if (this.#pending) return;
+    this.#pending = true;
     this.#ticks++;
     const socket = memjsSocket(this.#client);
     const corked = socket?.writable === true;
     if (corked) socket.cork();
-    process.nextTick(() => {
-      this.#inTick = false;
+    setImmediate(() => {
+      this.#pending = false;
       if (corked) socket.uncork();
     });
   }

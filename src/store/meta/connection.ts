@@ -1,5 +1,6 @@
 /**
- * One pipelined connection to one memcached node. Calls issued in the same tick go out in one write;
+ * One pipelined connection to one memcached node. Calls issued in one turn of the event loop (until its
+ * check phase: every callback of a busy I/O phase, not one tick) go out in one write;
  * answers come back in order and are matched to calls in order, each checked against the call's opaque
  * token (`O`), so a stream out of step fails instead of handing a caller another key's value.
  *
@@ -64,7 +65,7 @@ export class MetaConnection {
   #connected = false;
   #calls: Call[] = [];
   #head = 0;
-  /** Bytes of this tick's calls, written together at the end of the tick. */
+  /** Bytes of this turn's calls, written together at its check phase. */
   #outgoing: Array<string | Buffer> = [];
   #flushScheduled = false;
   #sequence = 0;
@@ -80,7 +81,7 @@ export class MetaConnection {
     this.#options = options;
   }
 
-  /** Writes so far (one per tick with calls): what pipelining saves shows here. */
+  /** Writes so far (one per turn of the event loop with calls): what pipelining saves shows here. */
   get writes(): number {
     return this.#writes;
   }
@@ -139,7 +140,7 @@ export class MetaConnection {
     this.#arm(deadline);
     if (!this.#flushScheduled) {
       this.#flushScheduled = true;
-      process.nextTick(this.#flush);
+      setImmediate(this.#flush);
     }
   }
 

@@ -48,7 +48,7 @@ export class MetaNode implements PoolNode {
     this.#connection = new MetaConnection({ host, port, id: this.id, tls: tlsOptions });
   }
 
-  /** Writes to the socket so far: calls issued in the same tick share one. */
+  /** Writes to the socket so far: calls issued in one turn of the event loop share one. */
   get writes(): number {
     return this.#connection.writes;
   }
