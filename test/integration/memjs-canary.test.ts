@@ -1,7 +1,7 @@
 /**
- * Canary for the memjs internals the store relies on (src/store/memjs/socket-cork.ts, response-buffer.ts):
+ * Canary for the memjs internals the store relies on (src/store/memjs/socket-cork.ts, response-reader.ts):
  * once connected, memjs 1.3 keeps its socket in `client.servers[0]._socket` and writes each request to it
- * synchronously, inside the call; it hands every chunk it reads to `server.appendToBuffer`. If an upgrade of
+ * synchronously, inside the call; it hands every chunk it reads to `server.responseHandler`. If an upgrade of
  * the pinned memjs changes that, these tests fail, before the hit path silently loses its batching (the cork
  * would find no socket, or cork one that memjs no longer writes to) or its uncopied reads.
  * Binary only: it checks memjs itself, which the meta transport does not use.
@@ -9,7 +9,7 @@
 import { Socket } from 'node:net';
 import memjs from 'memjs';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { keepChunksUncopied } from '../../src/store/memjs/response-buffer.js';
+import { installResponseReader } from '../../src/store/memjs/response-reader.js';
 import { memjsSocket, TurnCork } from '../../src/store/memjs/socket-cork.js';
 import { startMemcached, stopAllMemcached } from '../support/memcached.js';
 
@@ -48,17 +48,19 @@ describe('memjs internals behind the socket cork', () => {
     }
   });
 
-  it('passes every chunk it reads through server.appendToBuffer, so values split across reads come back whole', async () => {
-    const { node, client } = await connectedClient();
+  it('reads every chunk through server.responseHandler, so the installed reader gets values split across reads back whole', async () => {
+    const { node, client } = await connectedClient(); // connected before the reader is installed
     try {
-      const server = client.servers[0] as unknown as { appendToBuffer(chunk: Buffer): Buffer };
-      keepChunksUncopied(client);
-      const append = vi.spyOn(server, 'appendToBuffer');
-      const values = [0, 1, 2].map((i) => Buffer.alloc(300_000, 97 + i)); // far more than one read
+      installResponseReader(client);
+      const read = vi.spyOn(
+        client.servers[0] as unknown as { responseHandler(chunk: Buffer): void },
+        'responseHandler',
+      );
+      const values = [0, 1, 2].map((i) => Buffer.alloc(300_000, 97 + i)); // far more than one read each
       await Promise.all(values.map((v, i) => client.set(`big${i}`, v, { expires: 60 })));
-      const read = await Promise.all(values.map((_, i) => client.get(`big${i}`)));
-      expect(read.map((r, i) => r.value?.equals(values[i] as Buffer))).toEqual([true, true, true]);
-      expect(append.mock.calls.length).toBeGreaterThan(3); // several chunks, each through the method
+      const answers = await Promise.all(values.map((_, i) => client.get(`big${i}`)));
+      expect(answers.map((a, i) => a.value?.equals(values[i] as Buffer))).toEqual([true, true, true]);
+      expect(read.mock.calls.length).toBeGreaterThan(3); // several chunks, each looked up as the method
     } finally {
       client.close();
       await node.close();

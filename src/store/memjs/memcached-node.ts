@@ -18,7 +18,7 @@ import type { NodeIdentity, PoolNode } from '../node-pool.js';
 import { toExptime } from '../store.js';
 import { type CasCall, casCalls } from './cas-frames.js';
 import { fromMemjsError } from './errors.js';
-import { keepChunksUncopied } from './response-buffer.js';
+import { installResponseReader } from './response-reader.js';
 import { TurnCork } from './socket-cork.js';
 
 export interface MemcachedNodeOptions {
@@ -62,7 +62,7 @@ export class MemcachedNode implements PoolNode {
       ...(options.password === undefined ? {} : { password: options.password }),
     });
     this.#cork = new TurnCork(this.#client);
-    keepChunksUncopied(this.#client);
+    installResponseReader(this.#client);
   }
 
   /**
