@@ -12,7 +12,7 @@
 import { IncomingMessage, ServerResponse } from 'node:http';
 import { Socket } from 'node:net';
 import type { Captured } from './capture.js';
-import { stripConditionals, takeCharge } from './request-policy.js';
+import { markHandedOn, stripConditionals } from './request-policy.js';
 
 /** Sends a request through the whole app; `done` is called when no handler answered it (or with an error). */
 export type Dispatch = (req: IncomingMessage, res: ServerResponse, done: (error?: unknown) => void) => void;
@@ -47,7 +47,7 @@ export function renderInBackground(
   req.push(null); // no body
   req.complete = true;
   const res = new ServerResponse(req);
-  takeCharge(req); // every cache middleware lets it through; the one that asked for it captures it
+  markHandedOn(req); // every cache middleware lets it through; the one that asked for it captures it
 
   return new Promise<Captured>((resolve, reject) => {
     const timer = setTimeout(

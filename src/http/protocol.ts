@@ -29,7 +29,13 @@ import { pageKey, takePageTags } from './page-tags.js';
 import { type CacheStatus, encodePage, isPassMarker, type PassMarker, readRecord } from './record.js';
 import { replay } from './replay.js';
 import { type RequestTarget, replayUrl } from './request-key.js';
-import { type BypassReason, planRequest, stripConditionals, takeCharge } from './request-policy.js';
+import {
+  type BypassReason,
+  markHandedOn,
+  planRequest,
+  stripConditionals,
+  wasHandedOn,
+} from './request-policy.js';
 import { type Head, judgeHead } from './response-policy.js';
 import { type ResponseCacheEvents, ResponseCacheMonitor, type ResponseCacheStats } from './stats.js';
 
@@ -92,9 +98,17 @@ export function createResponseCache<Req extends IncomingMessage>(
   const served = (url: string, key: string | undefined, cacheStatus: CacheStatus, reason?: BypassReason) =>
     monitor.served(key, url, cacheStatus, reason);
 
-  const bypass = (url: string, res: ServerResponse, next: Next, reason: BypassReason, key?: string) => {
+  const bypass = (
+    req: IncomingMessage,
+    url: string,
+    res: ServerResponse,
+    next: Next,
+    reason: BypassReason,
+    key?: string,
+  ) => {
     res.setHeader('X-Cache', 'BYPASS');
     served(url, key, 'BYPASS', reason);
+    markHandedOn(req);
     next();
   };
 
@@ -108,7 +122,10 @@ export function createResponseCache<Req extends IncomingMessage>(
     );
     // A client that left while this request waited for its turn (the lock, the safe-mode cap): the
     // capture says 'aborted' and its joiners try again; rendering would only load the database.
-    if (!res.destroyed) next();
+    if (!res.destroyed) {
+      markHandedOn(req);
+      next();
+    }
     return captured;
   };
 
@@ -175,7 +192,7 @@ export function createResponseCache<Req extends IncomingMessage>(
         if (!(error instanceof RenderFailedError)) throw error;
         // A render cut short says nothing about the page: try the protocol once more. A 5xx: render yourself.
         if (error.reason === 'aborted' && mayRetry) return serveGet(req, res, next, target, key, false);
-        return bypass(url, res, next, 'render-failed', key);
+        return bypass(req, url, res, next, 'render-failed', key);
       },
     );
   }
@@ -184,7 +201,7 @@ export function createResponseCache<Req extends IncomingMessage>(
   async function serveHead(req: Req, res: ServerResponse, next: Next, url: string, key: string) {
     // The middleware's own policy decides what is still servable (its grace, not the cache's).
     const found = await cache.peek(key, o.wrap);
-    if (found === undefined) return bypass(url, res, next, 'head-miss', key);
+    if (found === undefined) return bypass(req, url, res, next, 'head-miss', key);
     answerWith(req, res, next, url, key, found.value, found.source === 'hit' ? 'HIT' : 'STALE');
   }
 
@@ -200,11 +217,11 @@ export function createResponseCache<Req extends IncomingMessage>(
   ): void {
     const record = readRecord(value);
     if (record === undefined) {
-      bypass(url, res, next, 'corrupt', key);
+      bypass(req, url, res, next, 'corrupt', key);
       return;
     }
     if (isPassMarker(record)) {
-      bypass(url, res, next, 'pass', key);
+      bypass(req, url, res, next, 'pass', key);
       return;
     }
     replay(req.method ?? 'GET', req.headers, res, record, cacheStatus, Date.now());
@@ -219,15 +236,15 @@ export function createResponseCache<Req extends IncomingMessage>(
       deliver(render(req, res, next));
       return HANDLED;
     }
-    if (!takeCharge(req)) {
-      next(); // a background render, or a request another cache middleware has
+    if (wasHandedOn(req)) {
+      next(); // a background render, or a request another cache middleware handed on
       return HANDLED;
     }
     try {
       const target = adapter.target(req);
       const plan = planRequest(req, target, o);
       if ('bypass' in plan) {
-        bypass(target.url, res, next, plan.bypass);
+        bypass(req, target.url, res, next, plan.bypass);
         return HANDLED;
       }
       const serving = plan.head

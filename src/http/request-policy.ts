@@ -33,19 +33,25 @@ export type BypassReason =
 
 export type RequestPlan = { bypass: BypassReason } | { key: string; head: boolean };
 
-/** Marks a request a cache middleware has taken charge of, whichever instance (a property: no WeakSet insert per request). */
-const TAKEN: unique symbol = Symbol('stampede-guard.taken');
+/** Marks a request a cache middleware has handed on, whichever instance. */
+const HANDED_ON: unique symbol = Symbol('stampede-guard.handed-on');
+
+type Markable = IncomingMessage & { [HANDED_ON]?: true };
 
 /**
- * Marks `req` as handled by a cache middleware; false if one already did. A request passing a second
- * cache middleware (app-wide and per route, or the same one mounted twice) must not start a second
- * flight: it would join its own, still in flight, and wait for itself.
+ * Marks `req` as handed on by a cache middleware (to render it, or bypassing the cache), before it calls
+ * `next()`. A request passing a second cache middleware (app-wide and per route, or the same one mounted
+ * twice) must not start a second flight: it would join its own, still in flight, and wait for itself.
+ * Only a request handed on can reach another middleware, so an answered one (every hit) is never marked:
+ * adding a property to a request costs about 2 us, most of a memory-tier hit's own work.
  */
-export function takeCharge(req: IncomingMessage): boolean {
-  const marked = req as IncomingMessage & { [TAKEN]?: true };
-  if (marked[TAKEN]) return false;
-  marked[TAKEN] = true;
-  return true;
+export function markHandedOn(req: IncomingMessage): void {
+  (req as Markable)[HANDED_ON] = true;
+}
+
+/** Whether a cache middleware handed `req` on: every other one lets it through. */
+export function wasHandedOn(req: IncomingMessage): boolean {
+  return (req as Markable)[HANDED_ON] === true;
 }
 
 /** Headers that carry a host a proxy may trust (express's `req.hostname` uses `X-Forwarded-Host`). */

@@ -208,6 +208,32 @@ describe.each(PROTOCOLS)('on %s', (protocol) => {
         await cache.close();
       }
     });
+
+    it('leaves a request the first bypassed to the first: the second does not cache it either', async () => {
+      const cache = createCache({
+        protocol,
+        servers: [node.address],
+        namespace: `twice-bypass${process.pid}-${protocol}`,
+      });
+      let renders = 0;
+      const app = express();
+      app.use(cacheMiddleware(cache)); // bypasses a request with a cookie
+      app.get('/mine', cacheMiddleware(cache, { bypassCookies: false }), (req, res) => {
+        renders++;
+        res.send(`for ${req.headers.cookie}`);
+      });
+      try {
+        const get = (cookie: string) =>
+          request(app).get('/mine').set('Host', 'shop.example').set('Cookie', cookie);
+        const first = await get('sid=a');
+        const second = await get('sid=b');
+        expect([first.text, second.text]).toEqual(['for sid=a', 'for sid=b']);
+        expect([first.headers['x-cache'], second.headers['x-cache']]).toEqual(['BYPASS', 'BYPASS']);
+        expect(renders).toBe(2);
+      } finally {
+        await cache.close();
+      }
+    });
   });
 
   describe('freshness', () => {
