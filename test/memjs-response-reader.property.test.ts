@@ -54,6 +54,21 @@ function fakeServer(socket: object = {}) {
   return { server, calls, responses, read: (chunk: Buffer) => server.responseHandler.call(server, chunk) };
 }
 
+const HEADER_FIELDS = [
+  'magic',
+  'opcode',
+  'keyLength',
+  'extrasLength',
+  'dataType',
+  'status',
+  'totalBodyLength',
+  'opaque',
+] as const;
+
+function pick(header: memjs.Response['header']): Record<string, number> {
+  return Object.fromEntries(HEADER_FIELDS.map((name) => [name, header[name]]));
+}
+
 /** Cuts `bytes` at the given points (sorted, deduplicated, inside it). */
 function cut(bytes: Buffer, points: number[]): Buffer[] {
   const at = [...new Set(points.map((p) => p % (bytes.length + 1)))].sort((a, b) => a - b);

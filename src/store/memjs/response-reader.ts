@@ -11,10 +11,10 @@
  * frame without the response magic breaks the connection (a stream out of step, never parsed on).
  *
  * It replaces `Server.responseHandler` (memjs internals, like socket-cork.ts), dispatching each response
- * as memjs does: test/integration/memjs-canary.test.ts fails if the pinned memjs stops calling it that way.
+ * as memjs does, in the shape memjs's parse gives it: test/integration/memjs-canary.test.ts fails if the pinned memjs stops calling it that way.
  */
 import type { Socket } from 'node:net';
-import memjs from 'memjs';
+import type memjs from 'memjs';
 
 const HEADER_BYTES = 24;
 const RESPONSE_MAGIC = 0x81;
@@ -95,10 +95,73 @@ function frameLength(bytes: Buffer, at: number): number | undefined {
   return HEADER_BYTES + bytes.readUInt32BE(at + 8);
 }
 
+/**
+ * A response as memjs's callbacks read it (`header`, `key`, `extras`, `val`), over its frame: the header's
+ * numbers are read from the frame, and only `val` is cut from it up front. memjs's own parse makes five
+ * buffer views and a header object of nine fields per response, and a get reads the status and the value.
+ */
+class FrameResponse {
+  readonly header: FrameHeader;
+  readonly val: Buffer;
+  readonly #frame: Buffer;
+
+  constructor(frame: Buffer) {
+    this.#frame = frame;
+    this.header = new FrameHeader(frame);
+    this.val = frame.subarray(HEADER_BYTES + this.header.extrasLength + this.header.keyLength);
+  }
+
+  get extras(): Buffer {
+    return this.#frame.subarray(HEADER_BYTES, HEADER_BYTES + this.header.extrasLength);
+  }
+
+  get key(): Buffer {
+    const from = HEADER_BYTES + this.header.extrasLength;
+    return this.#frame.subarray(from, from + this.header.keyLength);
+  }
+}
+
+/** memjs's response header, read from the frame's first 24 bytes. */
+class FrameHeader {
+  readonly #frame: Buffer;
+
+  constructor(frame: Buffer) {
+    this.#frame = frame;
+  }
+
+  get magic(): number {
+    return this.#frame[0] as number;
+  }
+  get opcode(): number {
+    return this.#frame[1] as number;
+  }
+  get keyLength(): number {
+    return this.#frame.readUInt16BE(2);
+  }
+  get extrasLength(): number {
+    return this.#frame[4] as number;
+  }
+  get dataType(): number {
+    return this.#frame[5] as number;
+  }
+  get status(): number {
+    return this.#frame.readUInt16BE(6);
+  }
+  get totalBodyLength(): number {
+    return this.#frame.readUInt32BE(8);
+  }
+  get opaque(): number {
+    return this.#frame.readUInt32BE(12);
+  }
+  get cas(): Buffer {
+    return this.#frame.subarray(16, HEADER_BYTES);
+  }
+}
+
 /** Hands one complete frame to memjs as its own reader would; false once the connection was broken. */
 function dispatch(server: MemjsServer, frame: Buffer): boolean {
   const socket = server._socket;
-  const response = memjs.Utils.parseMessage(frame);
+  const response = new FrameResponse(frame) as unknown as memjs.Response;
   const { opcode, status } = response.header;
   if (opcode === SASL_LIST) server.saslAuth();
   else if (status === AUTH_ERROR) server.error('Memcached server authentication failed!');
