@@ -12,21 +12,11 @@
  * profile there when the primary is told to `stop` (the cluster workers exit cleanly then).
  */
 import cluster from 'node:cluster';
+import { renderPage } from './page.js';
 
 const variant = process.env.BENCH_VARIANT ?? '';
 const VARIANTS = ['express', 'apicache', 'sg', 'sg+memory'];
 if (!VARIANTS.includes(variant)) throw new Error(`http-worker: unknown BENCH_VARIANT ${variant}`);
-
-/** The page of `/page/:id`: about 8 KB of HTML naming its id. */
-export const PAGE_BYTES = 8192;
-const filler = '<p>lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod</p>\n';
-
-function renderPage(id: string): string {
-  const head = `<!doctype html><html><head><title>page ${id}</title></head><body><h1>page ${id}</h1>\n`;
-  const tail = '</body></html>\n';
-  const body = filler.repeat(Math.ceil((PAGE_BYTES - head.length - tail.length) / filler.length));
-  return (head + body).slice(0, PAGE_BYTES - tail.length) + tail;
-}
 
 /** What a cluster worker reports: route renders (what no cache answered) and its CPU time so far. */
 interface WorkerCounts {
