@@ -67,7 +67,10 @@ export function installResponseReader(client: memjs.Client): void {
         unparsed.bytes += chunk.length;
         if (unparsed.bytes < HEADER_BYTES) return;
         const length = frameLength(unparsed.head(HEADER_BYTES), 0);
-        if (length === undefined) return breakStream(this, unparsed);
+        if (length === undefined) {
+          breakStream(this, unparsed);
+          return;
+        }
         if (unparsed.bytes < length) return;
         const joined = Buffer.concat(unparsed.chunks, unparsed.bytes);
         offset = chunk.length - (unparsed.bytes - length);
@@ -76,7 +79,10 @@ export function installResponseReader(client: memjs.Client): void {
       }
       while (chunk.length - offset >= HEADER_BYTES) {
         const length = frameLength(chunk, offset);
-        if (length === undefined) return breakStream(this, unparsed);
+        if (length === undefined) {
+          breakStream(this, unparsed);
+          return;
+        }
         if (chunk.length - offset < length) break;
         if (!dispatch(this, chunk.subarray(offset, offset + length))) return;
         offset += length;
