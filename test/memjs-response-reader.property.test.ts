@@ -152,6 +152,21 @@ describe('memjs response reader', () => {
     expect(calls).toEqual(['respond 7', 'error Error: memcached sent a frame that is not a binary response']);
   });
 
+  it('breaks the connection on a frame whose body is shorter than its key and extras', () => {
+    const { read, calls } = fakeServer();
+    const frame = encode({
+      opcode: 0,
+      status: 0,
+      opaque: 9,
+      extras: Buffer.alloc(4),
+      key: Buffer.from('key'),
+      value: Buffer.alloc(0),
+    });
+    frame.writeUInt32BE(2, 8); // the body claims 2 bytes, but its extras alone take 4
+    read(frame);
+    expect(calls).toEqual(['error Error: memcached sent a frame that is not a binary response']);
+  });
+
   it('drops the bytes left from a socket once memjs has another', () => {
     const { server, read, responses } = fakeServer();
     const one = encode({

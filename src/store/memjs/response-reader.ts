@@ -8,10 +8,11 @@
  *
  * Two guards memjs lacks: the bytes left from a socket are dropped when memjs has opened another (a
  * response cut by a broken connection must not be completed with the next connection's bytes), and a
- * frame without the response magic breaks the connection (a stream out of step, never parsed on).
+ * frame that is no response breaks the connection (a stream out of step, never parsed on).
  *
  * It replaces `Server.responseHandler` (memjs internals, like socket-cork.ts), dispatching each response
- * as memjs does, in the shape memjs's parse gives it: test/integration/memjs-canary.test.ts fails if the pinned memjs stops calling it that way.
+ * as memjs does, in the shape memjs's parse gives it: test/integration/memjs-canary.test.ts fails if the
+ * pinned memjs stops calling it that way.
  */
 import type { Socket } from 'node:net';
 import type memjs from 'memjs';
@@ -95,10 +96,16 @@ export function installResponseReader(client: memjs.Client): void {
   }
 }
 
-/** The whole length of the response frame whose header starts at `at`; undefined when it is none. */
+/**
+ * The whole length of the response frame whose header starts at `at`; undefined when it is none (no
+ * response magic, or a body shorter than its own key and extras).
+ */
 function frameLength(bytes: Buffer, at: number): number | undefined {
-  if (bytes[at] !== RESPONSE_MAGIC) return undefined;
-  return HEADER_BYTES + bytes.readUInt32BE(at + 8);
+  const body = bytes.readUInt32BE(at + 8);
+  if (bytes[at] !== RESPONSE_MAGIC || body < bytes.readUInt16BE(at + 2) + (bytes[at + 4] as number)) {
+    return undefined;
+  }
+  return HEADER_BYTES + body;
 }
 
 /**
