@@ -66,11 +66,11 @@ export class MemcachedNode implements PoolNode {
   }
 
   /**
-   * Writes to the socket so far: calls issued in one turn of the event loop share one (probes included). The sibling
-   * of `MetaNode.writes`: on a quiet node, the round trips its callers waited for.
+   * Writes to the socket so far: calls issued in one turn of the event loop share one (probes included).
+   * The sibling of `MetaNode.writes`: on a quiet node, the round trips its callers waited for.
    */
   get writes(): number {
-    return this.#cork.ticks;
+    return this.#cork.turns;
   }
 
   get(key: string): Promise<Buffer | null> {
