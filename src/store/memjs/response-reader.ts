@@ -73,10 +73,10 @@ export function installResponseReader(client: memjs.Client): void {
           return;
         }
         if (unparsed.bytes < length) return;
-        const joined = Buffer.concat(unparsed.chunks, unparsed.bytes);
+        const joined = Buffer.concat(unparsed.chunks, length); // this frame's bytes only, not the chunk's rest
         offset = chunk.length - (unparsed.bytes - length);
         unparsed.clear();
-        if (!dispatch(this, joined.subarray(0, length))) return;
+        if (!dispatch(this, joined)) return;
       }
       while (chunk.length - offset >= HEADER_BYTES) {
         const length = frameLength(chunk, offset);
