@@ -27,6 +27,13 @@ describe('failureKind', () => {
       Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }),
     );
     expect(failureKind(reset)).toBe('reset');
+    // A reset answering our connect: the listener closed with our connection in its queue (memcached exiting).
+    const resetConnecting = new StoreError(
+      'get',
+      'n:1',
+      Object.assign(new Error('connect ECONNRESET'), { code: 'ECONNRESET', syscall: 'connect' }),
+    );
+    expect(failureKind(resetConnecting)).toBe('refused');
     expect(failureKind(new ValueTooLargeError('set', 'n:1', new Error('Value too large')))).toBeNull();
     expect(failureKind(new StoreOutOfMemoryError('set', 'n:1', new Error('Out of memory')))).toBeNull();
     expect(failureKind(new NodeDownError('get', 'n:1'))).toBeNull();

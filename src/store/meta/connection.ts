@@ -13,6 +13,7 @@ import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import tls from 'node:tls';
 import { StoreError, StoreOutOfMemoryError, StoreTimeoutError, ValueTooLargeError } from '../../errors.js';
+import { isRefusedConnect } from '../failures.js';
 import { type AnswerReader, flagToken } from './codec.js';
 import { MetaProtocolError, ResponseParser } from './parser.js';
 
@@ -338,8 +339,8 @@ export class MetaConnection {
  * that). Hangs, failed TLS handshakes and garbage back off: retrying them costs a timeout or a handshake.
  */
 function retriedAtOnce(cause: Error, connected: boolean): boolean {
+  if (isRefusedConnect(cause)) return true;
   const { code } = cause as NodeJS.ErrnoException;
-  if (code === 'ECONNREFUSED') return true;
   return connected && (code === 'ECONNRESET' || code === 'EPIPE');
 }
 
