@@ -20,7 +20,8 @@
  *
  * With every node down, the owner is still tried if it refused connections (a refusal costs no wait, and a
  * restarted owner answers and is known up at that call); a hung owner is not: the call fails at once with
- * `NodeDownError` until a probe finds it answering. With every node healthy and one replica, every call
+ * `NodeDownError` until a probe finds it answering. Its keys were then served nowhere else, so on its
+ * return it needs no holdoff (`NodeReturns.servedElsewhere` is what tells). With every node healthy and one replica, every call
  * gets its owner's prebuilt route: nothing allocated.
  */
 import type { NodePool, Placement, PoolNode, Route, RoutePolicy } from '../store/node-pool.js';
@@ -66,10 +67,14 @@ export function replicaRouting(
     const order = pool.rank(routeKey);
     const inSet = (i: number) => order.indexOf(i) < replicas;
     const placement = (i: number): Placement => (inSet(i) ? pool.home(i) : (away[i] as Placement));
-    if (write && !single) {
-      for (const i of order.slice(0, replicas)) if (down(i)) returns.missed(i, routeKey);
-    }
     const first = order.find((i) => !down(i));
+    // Every node down (rehash): the owner is the only node tried, so only the other replicas were passed by.
+    const ownerOnly = first === undefined && settings.failover === 'rehash';
+    for (const i of order.slice(0, replicas)) {
+      if (!down(i) || (ownerOnly && i === owner)) continue;
+      returns.servedElsewhere(i);
+      if (write && !single) returns.missed(i, routeKey);
+    }
     if ((first === undefined || !inSet(first)) && settings.failover !== 'rehash') {
       if (settings.failover === 'none' || !gutter) return null;
       return { primary: guttered[gutter.ownerIndex(routeKey)] as Placement, copies: [], next: undefined };

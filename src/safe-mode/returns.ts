@@ -4,7 +4,8 @@
  *
  * A node that answers again is *returning*: its keys keep their away routing (reads go where they went
  * during the outage; writes go there and home too), while this process deletes at home every key it wrote
- * while the node was down. Routing goes home after a holdoff of one probe interval plus one call timeout,
+ * while the node was down. A node none of whose keys this process sent elsewhere meanwhile (every node was
+ * down: each owner was tried in place) skips the holdoff: there is no away routing to keep. Routing goes home after a holdoff of one probe interval plus one call timeout,
  * and a second pass over what was written meanwhile: every process notices the return within one probe
  * interval of it, so by the time any process reads at home, every process has deleted what it wrote away
  * (a key written by many processes is deleted by each of them). A node whose list overflowed
@@ -46,6 +47,11 @@ export class NodeReturns {
   /** Per node: keys written while it was down, or that a copy write failed to reach. Bounded. */
   readonly #missed: Array<Set<string>>;
   readonly #overflowed: boolean[];
+  /**
+   * Per node: while it was down, this process sent a call for one of its keys to another node (or the
+   * gutter). If not, its keys were served nowhere else here: on its return there is no away routing to keep.
+   */
+  readonly #servedElsewhere: boolean[];
   /** Per node: bumped when the node goes down again, so a return in progress stops. */
   readonly #generation: number[];
   readonly #timers = new Set<NodeJS.Timeout>();
@@ -62,7 +68,13 @@ export class NodeReturns {
     this.lockTransition = new Array<boolean>(n).fill(false);
     this.#missed = Array.from({ length: n }, () => new Set<string>());
     this.#overflowed = new Array<boolean>(n).fill(false);
+    this.#servedElsewhere = new Array<boolean>(n).fill(false);
     this.#generation = new Array<number>(n).fill(0);
+  }
+
+  /** A call for a key of node `index`, which is down, went to another node (or the gutter). */
+  servedElsewhere(index: number): void {
+    this.#servedElsewhere[index] = true;
   }
 
   /** A write of `key` did not reach node `index` (down, or its copy failed): delete it there before reading it again. */
@@ -82,19 +94,30 @@ export class NodeReturns {
 
   nodeDown(index: number): void {
     this.#generation[index] = (this.#generation[index] ?? 0) + 1;
+    this.#servedElsewhere[index] = false;
     this.returning[index] = false;
     this.warming[index] = false;
     this.lockTransition[index] = false;
   }
 
-  /** Node `index` answers again after being down: invalidate, hold off, go home, warm. */
+  /**
+   * Node `index` answers again after being down: invalidate, hold off, go home, warm. With none of its keys
+   * served elsewhere by this process (every node was down, say: each owner was tried in place), routing goes
+   * home at once. A holdoff would send its keys to whichever node is usable now, which never held them:
+   * after a restart of every node, the first node home would take the others' keys for a holdoff.
+   */
   nodeUp(index: number): void {
     const generation = (this.#generation[index] ?? 0) + 1;
     this.#generation[index] = generation;
-    this.returning[index] = true;
+    const away =
+      this.#servedElsewhere[index] === true ||
+      this.#overflowed[index] === true ||
+      (this.#missed[index]?.size ?? 0) > 0;
+    this.#servedElsewhere[index] = false;
+    this.returning[index] = away;
     this.warming[index] = false;
     this.lockTransition[index] = true;
-    void this.#comeHome(index, generation, Date.now());
+    void this.#comeHome(index, generation, Date.now(), away);
   }
 
   /** Node `index` restarted empty: nothing stale can be there; warm it (its keys are elsewhere, if anywhere). */
@@ -110,10 +133,10 @@ export class NodeReturns {
     this.#timers.clear();
   }
 
-  async #comeHome(index: number, generation: number, since: number): Promise<void> {
+  async #comeHome(index: number, generation: number, since: number, away: boolean): Promise<void> {
     const current = () => !this.#closed && this.#generation[index] === generation;
     let invalidated = await this.#invalidate(index);
-    await new Promise<void>((resolve) => this.#later(this.#settings.holdoffMs, resolve));
+    if (away) await new Promise<void>((resolve) => this.#later(this.#settings.holdoffMs, resolve));
     // Keys written away during the holdoff by this process went home too, but a failed delete stays listed.
     while (current() && (this.#missed[index]?.size !== 0 || this.#overflowed[index])) {
       const more = await this.#invalidate(index);

@@ -205,6 +205,34 @@ describe.each(PROTOCOLS)('on %s', (protocol) => {
       await Promise.all(nodes.map((n) => n.close()));
     });
 
+    it('sends a returning node its keys at once when they were served nowhere else (every node was down)', async () => {
+      const [n0, n1] = (await startCluster(2)) as [MemcachedProcess, MemcachedProcess];
+      const router = pool([n0, n1]);
+      const key = Array.from({ length: 50 }, (_, i) => `r${i}`).find(
+        (k) => router.ownerIndex(k) === 1,
+      ) as string;
+      await router.close();
+      // A watches its nodes closely; B (probes far apart, no call meanwhile) never learns of the outage.
+      const a = createCache({ protocol, servers: [n0.address, n1.address], probeIntervalMs: 50 });
+      const b = createCache({ protocol, servers: [n0.address, n1.address], probeIntervalMs: 600_000 });
+      const homes: string[] = [];
+      a.on('node:home', (e) => homes.push(e.node));
+      await Promise.all([n0.kill(), n1.kill()]);
+      await vi.waitFor(() => expect(a.safeMode.nodes.map((n) => n.state)).toEqual(['down', 'down']));
+      // The nodes come back one after the other; A makes no call meanwhile, so neither had its keys elsewhere.
+      await n0.restart();
+      await vi.waitFor(() => expect(homes).toEqual([n0.address]), { timeout: 3000 });
+      await n1.restart();
+      await vi.waitFor(() => expect(a.safeMode.nodes[1]?.state).toBe('up'), { timeout: 3000 });
+      // Within what would have been n1's holdoff (probe interval + call timeout): A reads n1's key at home,
+      // where B stored it, and does not load it again (with a holdoff it read n0, which never held it).
+      expect(await b.wrap(key, () => 'from b')).toBe('from b');
+      expect(await a.wrap(key, () => 'from a')).toBe('from b');
+      expect(a.stats().loads).toBe(0);
+      expect(homes).toEqual([n0.address, n1.address]);
+      await Promise.all([a.close(), b.close(), n0.close(), n1.close()]);
+    });
+
     it("routes a down node's keys to the gutter pool with failover 'gutter'", async () => {
       const [a, b, gutter] = await startCluster(3);
       const nodes = [a, b] as MemcachedProcess[];
