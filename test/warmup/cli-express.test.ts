@@ -164,8 +164,10 @@ describe.each(PROTOCOLS)('on %s', (protocol) => {
       const why = afterWarmup
         .map((reply, i) => `process ${i}: ${(reply.incidents as string[]).join('; ') || 'no incident'}`)
         .join('\n');
-      for (const base of bases) {
-        for (const url of top) expect(`${url} ${await get(base, url)}`, why).toBe(`${url} HIT`);
+      for (const [i, base] of bases.entries()) {
+        for (const url of top) {
+          expect(`process ${i} ${url} ${await get(base, url)}`, why).toBe(`process ${i} ${url} HIT`);
+        }
       }
       const renders: Record<string, number> = {};
       for (const reply of afterWarmup) {
