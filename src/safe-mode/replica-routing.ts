@@ -21,8 +21,8 @@
  * With every node down, the owner is still tried if it refused connections (a refusal costs no wait, and a
  * restarted owner answers and is known up at that call); a hung owner is not: the call fails at once with
  * `NodeDownError` until a probe finds it answering. Its keys were then served nowhere else, so on its
- * return it needs no holdoff (`NodeReturns.servedElsewhere` is what tells). With every node healthy and one replica, every call
- * gets its owner's prebuilt route: nothing allocated.
+ * return it needs no holdoff (`NodeReturns.servedElsewhere` is what tells). With every node healthy and
+ * one replica, every call gets its owner's prebuilt route: nothing allocated.
  */
 import type { NodePool, Placement, PoolNode, Route, RoutePolicy } from '../store/node-pool.js';
 import type { HealthMonitor } from './health-monitor.js';

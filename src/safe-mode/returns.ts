@@ -4,11 +4,12 @@
  *
  * A node that answers again is *returning*: its keys keep their away routing (reads go where they went
  * during the outage; writes go there and home too), while this process deletes at home every key it wrote
- * while the node was down. A node none of whose keys this process sent elsewhere meanwhile (every node was
- * down: each owner was tried in place) skips the holdoff: there is no away routing to keep. Routing goes home after a holdoff of one probe interval plus one call timeout,
+ * while the node was down. Routing goes home after a holdoff of one probe interval plus one call timeout,
  * and a second pass over what was written meanwhile: every process notices the return within one probe
  * interval of it, so by the time any process reads at home, every process has deleted what it wrote away
- * (a key written by many processes is deleted by each of them). A node whose list overflowed
+ * (a key written by many processes is deleted by each of them). A node none of whose keys this process
+ * sent elsewhere meanwhile (every node was down: each owner was tried in place) skips the holdoff: there is
+ * no away routing to keep. A node whose list overflowed
  * (`maxAwayKeys`) is flushed instead: it comes back empty, as after a restart, and the warm window refills
  * it from the node that served its keys meanwhile.
  *
