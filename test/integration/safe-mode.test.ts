@@ -218,7 +218,9 @@ describe.each(PROTOCOLS)('on %s', (protocol) => {
       const homes: string[] = [];
       a.on('node:home', (e) => homes.push(e.node));
       await Promise.all([n0.kill(), n1.kill()]);
-      await vi.waitFor(() => expect(a.safeMode.nodes.map((n) => n.state)).toEqual(['down', 'down']));
+      await vi.waitFor(() => expect(a.safeMode.nodes.map((n) => n.state)).toEqual(['down', 'down']), {
+        timeout: 3000,
+      });
       // The nodes come back one after the other; A makes no call meanwhile, so neither had its keys elsewhere.
       await n0.restart();
       await vi.waitFor(() => expect(homes).toEqual([n0.address]), { timeout: 3000 });
