@@ -159,7 +159,7 @@ describe.each(PROTOCOLS)('on %s', (protocol) => {
       expect(liveRequests).toBeGreaterThan(0);
 
       // 4. Every top page is a hit on both processes, and was rendered exactly once since the restart.
-      //    A failed check names what each process saw since the reset (node events, store errors).
+      //    A failed check names what each process saw of memcached (node events, store errors).
       const afterWarmup = await ask(group, 'renders');
       const why = afterWarmup
         .map((reply, i) => `process ${i}: ${(reply.incidents as string[]).join('; ') || 'no incident'}`)
