@@ -70,7 +70,8 @@ export function replicaRouting(
     const first = order.find((i) => !down(i));
     // Every node down (rehash): the owner is the only node tried, so only the other replicas were passed by.
     const ownerOnly = first === undefined && settings.failover === 'rehash';
-    for (const i of order.slice(0, replicas)) {
+    for (let r = 0; r < replicas; r++) {
+      const i = order[r] as number;
       if (!down(i) || (ownerOnly && i === owner)) continue;
       returns.servedElsewhere(i);
       if (write && !single) returns.missed(i, routeKey);
