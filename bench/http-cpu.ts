@@ -140,3 +140,5 @@ try {
   await close();
   await own?.close();
 }
+// apicache keeps a timer per page it holds (its 5 minutes): without this, its run would not end for that long.
+process.exit(process.exitCode ?? 0);

@@ -175,6 +175,20 @@ export class Cache {
   }
 
   /**
+   * `answer()` when the memory tier can answer at once: the same hit, synchronously (counted, recorded and
+   * refreshed early like any hit); undefined when answering needs memcached or a load (call `answer()`),
+   * or when the memory tier is off. What an adapter's hot path uses to answer a held key in the same
+   * turn, with no promise. Throws what `answer()` rejects with (`CacheClosedError`, `InvalidOptionError`).
+   */
+  answerSync<T>(key: string, loader: Loader<T>, options?: WrapOptions): Answer<T> | undefined {
+    if (this.#memory === undefined) return undefined;
+    const held = this.#fromMemory(key, loader, this.#checkedPolicy(loader, options), options);
+    if (held === undefined) return undefined;
+    const { value, freshUntil } = held.entry;
+    return { value: value as T, source: 'hit', freshUntil };
+  }
+
+  /**
    * The stored value of `key` with its freshness, if it answers a read under `options` now (fresh, or
    * stale within the effective `grace`), without loading, locking or refreshing anything; undefined
    * otherwise, or if memcached fails. `source` is `hit` or `stale`. Reads the memory tier first when it is on.
@@ -206,14 +220,18 @@ export class Cache {
 
   /** The policy of a `wrap()`/`answer()` call, or a rejected promise when the call is invalid. */
   #callPolicy(loader: unknown, options: WrapOptions | undefined): ResolvedPolicy | Promise<never> {
-    if (this.#closed) return Promise.reject(new CacheClosedError());
-    if (typeof loader !== 'function')
-      return Promise.reject(new InvalidOptionError('loader', 'a function', loader));
     try {
-      return resolveWrapOptions(options, this.#options.policy, 'wrap().');
+      return this.#checkedPolicy(loader, options);
     } catch (error) {
       return Promise.reject(error);
     }
+  }
+
+  /** The policy of a call; throws `CacheClosedError` or `InvalidOptionError` when the call is invalid. */
+  #checkedPolicy(loader: unknown, options: WrapOptions | undefined): ResolvedPolicy {
+    if (this.#closed) throw new CacheClosedError();
+    if (typeof loader !== 'function') throw new InvalidOptionError('loader', 'a function', loader);
+    return resolveWrapOptions(options, this.#options.policy, 'wrap().');
   }
 
   /**

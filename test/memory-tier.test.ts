@@ -325,6 +325,68 @@ describe('memory tier', () => {
     }
   });
 
+  it('answerSync() answers what the tier holds in the same turn, as answer() would, and nothing else', async () => {
+    const store = new CountingStore(new MemoryStore());
+    const requests: string[] = [];
+    const recorder = { recordRequest: (key: string) => requests.push(key), recordCost: () => {} };
+    const cache = tierOn(store, { recorder });
+    const tiers: string[] = [];
+    cache.on('hit', (e) => tiers.push(e.tier));
+    try {
+      expect(cache.answerSync('k', () => 1)).toBeUndefined(); // not held: answer() reads the store
+      const loaded = await cache.answer('k', () => ({ n: 1 }));
+      const calls = store.calls;
+      const held = cache.answerSync('k', () => ({ n: 2 }));
+      expect(held).toEqual({ value: { n: 1 }, source: 'hit', freshUntil: loaded.freshUntil });
+      expect(held).toEqual(await cache.answer('k', () => ({ n: 3 })));
+      expect(store.calls).toBe(calls);
+      expect(cache.stats()).toMatchObject({ loads: 1, hits: 2, memoryHits: 2 });
+      expect(tiers).toEqual(['memory', 'memory']);
+      expect(requests).toEqual(['k', 'k', 'k']);
+      await cache.delete('k');
+      expect(cache.answerSync('k', () => 1)).toBeUndefined();
+    } finally {
+      await cache.close();
+    }
+  });
+
+  it('answerSync() is undefined with the tier off, and throws what answer() rejects with', async () => {
+    const off = createCache({ store: new MemoryStore(), safeMode: 'off' });
+    const on = tierOn(new MemoryStore());
+    try {
+      await off.wrap('k', () => 1);
+      expect(off.answerSync('k', () => 2)).toBeUndefined(); // a store hit is answer()'s
+      await on.wrap('k', () => 1);
+      expect(() => on.answerSync('k', () => 1, { ttl: -1 })).toThrow(
+        expect.objectContaining({ code: 'E_INVALID_OPTION', option: 'wrap().ttl' }),
+      );
+      expect(() => on.answerSync('k', 'no loader' as never)).toThrow(
+        expect.objectContaining({ code: 'E_INVALID_OPTION', option: 'loader' }),
+      );
+    } finally {
+      await off.close();
+      await on.close();
+    }
+    expect(() => on.answerSync('k', () => 1)).toThrow(expect.objectContaining({ code: 'E_CLOSED' }));
+  });
+
+  it('answerSync() runs XFetch like any hit: the loader it is given refreshes early in the background', async () => {
+    const cache = tierOn(new MemoryStore(), { ttl: 1, beta: 100 });
+    vi.spyOn(Math, 'random').mockReturnValue(1e-9); // -ln(random) ≈ 21: any cost refreshes early
+    try {
+      await cache.wrap('k', async () => {
+        await sleep(5);
+        return 'first';
+      });
+      expect(cache.answerSync('k', () => 'refreshed')?.value).toBe('first');
+      await vi.waitFor(() => expect(cache.stats().backgroundRefreshes).toBe(1));
+      await vi.waitFor(async () => expect(await cache.get('k')).toBe('refreshed'));
+    } finally {
+      vi.restoreAllMocks();
+      await cache.close();
+    }
+  });
+
   it('is shown by the Prometheus exporter', async () => {
     const registry = new Registry();
     const cache = tierOn(new MemoryStore());

@@ -156,7 +156,7 @@ export function createResponseCache<Req extends IncomingMessage>(
     return renderInBackground(req, target.url, dispatch, claim, backgroundTimeoutMs);
   };
 
-  /** A then-chain, not an async function: a hit costs one promise hop after the cache's answer, not three. */
+  /** A then-chain, not an async function: a memcached hit costs one promise hop after the answer, not three. */
   function serveGet(
     req: Req,
     res: ServerResponse,
@@ -179,7 +179,14 @@ export function createResponseCache<Req extends IncomingMessage>(
     const replay = { kind: 'url', url: replayUrl(target) } as const;
     // Object.assign, not a spread with an extra property: V8 builds that one on a slow path (about 2 us
     // a request with the reads of it that follow).
-    return cache.answer(key, loader, Object.assign({}, o.wrap, { replay })).then(
+    const options = Object.assign({}, o.wrap, { replay });
+    // A page the memory tier holds is answered in this turn: no promise, no microtask hop (about 4 us).
+    const held = cache.answerSync(key, loader, options);
+    if (held !== undefined) {
+      answerWith(req, res, next, url, key, held.value, 'HIT');
+      return HANDLED;
+    }
+    return cache.answer(key, loader, options).then(
       ({ value, source }) => {
         if (rendered) return;
         // At or before: a request sent right after the render ended may start in the same millisecond.
