@@ -22,13 +22,14 @@ export class MemcachedStore extends RendezvousPool<MemcachedNode> {
   constructor(options: MemcachedStoreOptions) {
     super(
       options.servers.map((server) => server.weight),
-      (index, report) =>
+      (index, report, dropped) =>
         new MemcachedNode({
           address: (options.servers[index] as { address: string }).address,
           opTimeoutMs: options.opTimeoutMs,
           username: options.username,
           password: options.password,
           onOutcome: report,
+          onDropped: dropped,
         }),
     );
   }

@@ -18,12 +18,13 @@ export class MetaStore extends RendezvousPool<MetaNode> {
   constructor(options: MetaStoreOptions) {
     super(
       options.servers.map((server) => server.weight),
-      (index, report) =>
+      (index, report, dropped) =>
         new MetaNode({
           address: (options.servers[index] as { address: string }).address,
           opTimeoutMs: options.opTimeoutMs,
           tls: options.tls,
           onOutcome: report,
+          onDropped: dropped,
         }),
     );
   }
