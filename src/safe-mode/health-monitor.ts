@@ -2,9 +2,8 @@
  * The health monitor of one cache: probes every node of the pool each `probeIntervalMs` (memcached:
  * stats, for pid and uptime, with its own short timeout) and takes the outcome of every ordinary call
  * as evidence too (`pool.observeOutcomes`), so a node that refuses connections is known down at the
- * first refused call, not a probe later. A node that closes an open connection (`pool.observeDrops`: killed,
- * restarted) is probed at once, once per round, so every process with a connection to it looks together,
- * calls or not. It drives the safe-mode state machine and emits node and safe-mode events.
+ * first refused call, not a probe later. It drives the safe-mode state machine and emits node and
+ * safe-mode events.
  */
 import type { StoreError } from '../errors.js';
 import type { CacheEventEmitter } from '../events.js';
@@ -17,9 +16,6 @@ import {
   type NodeHealthSnapshot,
 } from './node-health.js';
 import { SafeModeState } from './safe-mode-state.js';
-
-/** The pause before probing again a node whose connection was reset right after it dropped one. */
-const EARLY_REPROBE_MS = 25;
 
 export interface HealthMonitorOptions {
   probeIntervalMs: number;
@@ -36,12 +32,8 @@ export class HealthMonitor {
   readonly #state: SafeModeState;
   readonly #options: HealthMonitorOptions;
   readonly #events: CacheEventEmitter;
-  /** Each node's probe in flight, settled once its outcome is applied. */
-  readonly #probing = new Map<PoolNode, Promise<void>>();
-  /** Nodes probed early (after a dropped connection) since the last round: one each, however often they drop. */
-  readonly #probedEarly = new Set<number>();
+  readonly #probing = new Set<PoolNode>();
   readonly #unobserve: () => void;
-  readonly #unobserveDrops: () => void;
   #timer: NodeJS.Timeout | undefined;
 
   readonly #onTransition: ((index: number, transition: HealthTransition) => void) | undefined;
@@ -60,7 +52,6 @@ export class HealthMonitor {
     this.#nodes = pool.nodes;
     this.#health = pool.nodes.map((n) => new NodeHealth(n.id, options.downAfter));
     this.#unobserve = pool.observeOutcomes((index, outcome) => this.observe(index, outcome));
-    this.#unobserveDrops = pool.observeDrops?.((index) => this.#probeEarly(index)) ?? (() => {});
     this.#state = new SafeModeState(options.settleMs);
     this.#options = options;
     this.#events = events;
@@ -74,12 +65,11 @@ export class HealthMonitor {
     this.probeAll();
   }
 
-  /** Stops probing and watching the pool's calls and connections. */
+  /** Stops probing and watching the pool's calls. */
   stop(): void {
     clearInterval(this.#timer);
     this.#timer = undefined;
     this.#unobserve();
-    this.#unobserveDrops();
   }
 
   get active(): boolean {
@@ -123,54 +113,22 @@ export class HealthMonitor {
 
   /** One round of probes; a node whose previous probe is still out is skipped. */
   probeAll(): void {
-    this.#probedEarly.clear();
-    for (let index = 0; index < this.#nodes.length; index++) this.#probe(index);
+    for (const [index, node] of this.#nodes.entries()) {
+      if (this.#probing.has(node)) continue;
+      this.#probing.add(node);
+      const health = this.#health[index] as NodeHealth;
+      node
+        .probe(this.#options.probeTimeoutMs)
+        .then(
+          (identity) => this.#apply(index, health.probed(identity, Date.now())),
+          (error: StoreError) =>
+            this.#apply(index, [health.failure(failureKind(error) ?? 'error', Date.now())]),
+        )
+        .finally(() => this.#probing.delete(node));
+    }
     if (this.#state.settle(this.#health, Date.now())) {
       this.#events.emit('safe-mode:off', { activeForMs: Date.now() - this.#state.since });
     }
-  }
-
-  /**
-   * A probe of a node that dropped a connection, before the next round. Only while the monitor runs, and
-   * once per node per round: a server that accepts and closes every connection gets no probe storm. A
-   * killed node may still accept for an instant and then reset: such a probe is repeated shortly, up to
-   * `downAfter` probes in all, so a dying node is judged down by them as by any consecutive failures.
-   */
-  #probeEarly(index: number): void {
-    if (this.#timer === undefined || this.#probedEarly.has(index)) return;
-    this.#probedEarly.add(index);
-    const probe = () => {
-      if (this.#timer !== undefined) this.#probe(index, this.#options.downAfter - 1);
-    };
-    // After a probe in flight: the drop may be what fails it, and the node still needs a look.
-    const inFlight = this.#probing.get(this.#nodes[index] as PoolNode);
-    if (inFlight) void inFlight.then(probe);
-    else probe();
-  }
-
-  /**
-   * Probes node `index` unless its previous probe is still out; its outcome is the node's evidence.
-   * `againOnReset`: how many more times to probe, EARLY_REPROBE_MS apart, while probes are reset.
-   */
-  #probe(index: number, againOnReset = 0): void {
-    const node = this.#nodes[index] as PoolNode;
-    if (this.#probing.has(node)) return;
-    const health = this.#health[index] as NodeHealth;
-    const probing = node
-      .probe(this.#options.probeTimeoutMs)
-      .then(
-        (identity) => this.#apply(index, health.probed(identity, Date.now())),
-        (error: StoreError) => {
-          const kind = failureKind(error) ?? 'error';
-          this.#apply(index, [health.failure(kind, Date.now())]);
-          if (kind !== 'reset' || againOnReset === 0 || health.state === 'down') return;
-          setTimeout(() => {
-            if (this.#timer !== undefined) this.#probe(index, againOnReset - 1);
-          }, EARLY_REPROBE_MS).unref();
-        },
-      )
-      .finally(() => this.#probing.delete(node));
-    this.#probing.set(node, probing);
   }
 
   #apply(index: number, transitions: Array<HealthTransition | null>): void {

@@ -46,13 +46,6 @@ export type FailureKind = 'timeout' | 'refused' | 'reset' | 'error';
 /** The outcome of one ordinary call on node `index` of the pool: answered, or failed with evidence. */
 export type OutcomeListener = (index: number, outcome: 'ok' | FailureKind) => void;
 
-/**
- * Node `index` closed or reset a connection of ours that was open, with calls in flight or not: it was
- * killed or restarted, or it drops idle clients. Not a failure (the calls in flight report their own):
- * a reason to look at the node now rather than at the next probe.
- */
-export type DropListener = (index: number) => void;
-
 /** Where a call for a key goes, and the longest TTL allowed there (failover copies must not linger). */
 export interface Placement {
   readonly node: PoolNode;
@@ -130,9 +123,4 @@ export interface NodePool {
   home(index: number): Placement;
   /** Listens to the outcome of every ordinary call on every node. Returns an unsubscribe. */
   observeOutcomes(listener: OutcomeListener): () => void;
-  /**
-   * Listens to every node closing an open connection of ours (see `DropListener`). Returns an unsubscribe.
-   * Optional: a pool without it is looked at by its probes and calls only.
-   */
-  observeDrops?(listener: DropListener): () => void;
 }

@@ -7,15 +7,7 @@
  */
 import { NodeDownError, type StoreError } from '../errors.js';
 import { failureKind } from './failures.js';
-import type {
-  DropListener,
-  NodePool,
-  OutcomeListener,
-  Placement,
-  PoolNode,
-  PoolRouting,
-  Route,
-} from './node-pool.js';
+import type { NodePool, OutcomeListener, Placement, PoolNode, PoolRouting, Route } from './node-pool.js';
 import { RendezvousRouter } from './rendezvous.js';
 import { capTtl, routedAdd, routedGet, routedWrite } from './route-calls.js';
 import { routedAddWithCas, routedDeleteIfCas, routedGetWithCas, routedSetIfCas } from './route-cas.js';
@@ -24,12 +16,10 @@ import type { CasDeleteOutcome, CasMismatch, CasToken, CasValue, Store, StoreCal
 /**
  * Creates node `index` of the pool. The node calls `report` with the outcome of every ordinary call
  * (null on success), not of probes: the monitor judges those itself and must not count a failure twice.
- * It calls `dropped` when the node closes or resets a connection that was open (see `DropListener`).
  */
 export type NodeFactory<N extends PoolNode> = (
   index: number,
   report: (error: StoreError | null) => void,
-  dropped: () => void,
 ) => N;
 
 export class RendezvousPool<N extends PoolNode = PoolNode> implements Store, NodePool {
@@ -37,21 +27,12 @@ export class RendezvousPool<N extends PoolNode = PoolNode> implements Store, Nod
   readonly nodes: readonly N[];
   readonly #router: RendezvousRouter;
   readonly #outcomeListeners = new Set<OutcomeListener>();
-  readonly #dropListeners = new Set<DropListener>();
   /** Each node's own placement, built once: routing allocates nothing per call. */
   readonly #home: readonly Placement[];
 
   /** One node per weight, made by `createNode`. */
   constructor(weights: readonly number[], createNode: NodeFactory<N>) {
-    this.nodes = weights.map((_, index) =>
-      createNode(
-        index,
-        (error) => this.#report(index, error),
-        () => {
-          for (const listener of this.#dropListeners) listener(index);
-        },
-      ),
-    );
+    this.nodes = weights.map((_, index) => createNode(index, (error) => this.#report(index, error)));
     this.#home = this.nodes.map((node) => ({ node }));
     this.#router = new RendezvousRouter(
       this.nodes.map((node, i) => ({ id: node.id, weight: weights[i] ?? 1 })),
@@ -78,11 +59,6 @@ export class RendezvousPool<N extends PoolNode = PoolNode> implements Store, Nod
   observeOutcomes(listener: OutcomeListener): () => void {
     this.#outcomeListeners.add(listener);
     return () => this.#outcomeListeners.delete(listener);
-  }
-
-  observeDrops(listener: DropListener): () => void {
-    this.#dropListeners.add(listener);
-    return () => this.#dropListeners.delete(listener);
   }
 
   get(key: string, options?: StoreCallOptions): Promise<Buffer | null> {

@@ -17,7 +17,6 @@ import {
 import type { NodeIdentity, PoolNode } from '../node-pool.js';
 import { toExptime } from '../store.js';
 import { type CasCall, casCalls } from './cas-frames.js';
-import { watchDrops } from './connection-drops.js';
 import { fromMemjsError } from './errors.js';
 import { installResponseReader } from './response-reader.js';
 import { TurnCork } from './socket-cork.js';
@@ -31,8 +30,6 @@ export interface MemcachedNodeOptions {
    * Not told of probes: the monitor judges those itself, and must not count one failure twice.
    */
   onOutcome?: ((error: StoreError | null) => void) | undefined;
-  /** Told when the node ends or resets the open connection (see `DropListener` in node-pool.ts). */
-  onDropped?: (() => void) | undefined;
   username?: string | undefined;
   password?: string | undefined;
 }
@@ -46,7 +43,6 @@ export class MemcachedNode implements PoolNode {
   readonly #timeoutMs: number;
   readonly #onOutcome: MemcachedNodeOptions['onOutcome'];
   readonly #cork: TurnCork;
-  #closed = false;
 
   constructor(options: MemcachedNodeOptions) {
     this.id = options.address.replace(/^[^@]*@/, '');
@@ -67,12 +63,6 @@ export class MemcachedNode implements PoolNode {
     });
     this.#cork = new TurnCork(this.#client);
     installResponseReader(this.#client);
-    const { onDropped } = options;
-    // close() ends the socket from this side: memcached's end that follows is no news.
-    if (onDropped)
-      watchDrops(this.#client, () => {
-        if (!this.#closed) onDropped();
-      });
   }
 
   /**
@@ -157,7 +147,6 @@ export class MemcachedNode implements PoolNode {
   }
 
   close(): void {
-    this.#closed = true;
     this.#client.close();
   }
 

@@ -22,14 +22,13 @@ export class MemcachedStore extends RendezvousPool<MemcachedNode> {
   constructor(options: MemcachedStoreOptions) {
     super(
       options.servers.map((server) => server.weight),
-      (index, report, dropped) =>
+      (index, report) =>
         new MemcachedNode({
           address: (options.servers[index] as { address: string }).address,
           opTimeoutMs: options.opTimeoutMs,
           username: options.username,
           password: options.password,
           onOutcome: report,
-          onDropped: dropped,
         }),
     );
   }

@@ -24,8 +24,6 @@ export interface MetaConnectionOptions {
   id: string;
   /** TLS options, or undefined for plain TCP. */
   tls?: tls.ConnectionOptions | undefined;
-  /** Told when the server closes or resets the connection after it was made (not when this side breaks it). */
-  onDropped?: (() => void) | undefined;
 }
 
 /** Returned by a reader that needs more lines (a `stats` answer ends with `END`). */
@@ -203,11 +201,14 @@ export class MetaConnection {
         this.#break(socket, error as Error);
       }
     });
-    socket.on('error', (error) => this.#lost(socket, error));
-    // A clean close with calls in flight (a restart, or memcached refusing us) is a reset to the caller.
-    socket.on('close', () =>
-      this.#lost(socket, Object.assign(new Error('memcached closed the connection'), { code: 'ECONNRESET' })),
-    );
+    socket.on('error', (error) => this.#break(socket, error));
+    socket.on('close', () => {
+      // A clean close with calls in flight (a restart, or memcached refusing us) is a reset to the caller.
+      this.#break(
+        socket,
+        Object.assign(new Error('memcached closed the connection'), { code: 'ECONNRESET' }),
+      );
+    });
   }
 
   #onFrame(socket: net.Socket, line: string, value: Buffer | null): void {
@@ -243,17 +244,6 @@ export class MetaConnection {
       this.#calls = this.#calls.slice(this.#head);
       this.#head = 0;
     }
-  }
-
-  /**
-   * The server ended or reset `socket` (this side breaks a connection with destroy(), which emits neither
-   * event): its calls fail, then a connection that was open is told of as dropped, once (`#break` lets go of
-   * it), so that whoever looks at the node now finds the socket gone and connects anew.
-   */
-  #lost(socket: net.Socket, cause: Error): void {
-    const dropped = socket === this.#socket && this.#connected && !this.#closed;
-    this.#break(socket, cause);
-    if (dropped) this.#options.onDropped?.();
   }
 
   /** Drops `socket` (if still ours) and fails every call in flight with `cause`. */

@@ -30,8 +30,6 @@ export interface MetaNodeOptions {
    * Not told of probes: the monitor judges those itself, and must not count one failure twice.
    */
   onOutcome?: ((error: StoreError | null) => void) | undefined;
-  /** Told when the node closes or resets the open connection (see `DropListener` in node-pool.ts). */
-  onDropped?: (() => void) | undefined;
 }
 
 export class MetaNode implements PoolNode {
@@ -47,13 +45,7 @@ export class MetaNode implements PoolNode {
     this.#timeoutMs = options.opTimeoutMs;
     this.#onOutcome = options.onOutcome;
     const tlsOptions = options.tls === true ? {} : options.tls === false ? undefined : options.tls;
-    this.#connection = new MetaConnection({
-      host,
-      port,
-      id: this.id,
-      tls: tlsOptions,
-      onDropped: options.onDropped,
-    });
+    this.#connection = new MetaConnection({ host, port, id: this.id, tls: tlsOptions });
   }
 
   /** Writes to the socket so far: calls issued in one turn of the event loop share one. */

@@ -18,13 +18,12 @@ export class MetaStore extends RendezvousPool<MetaNode> {
   constructor(options: MetaStoreOptions) {
     super(
       options.servers.map((server) => server.weight),
-      (index, report, dropped) =>
+      (index, report) =>
         new MetaNode({
           address: (options.servers[index] as { address: string }).address,
           opTimeoutMs: options.opTimeoutMs,
           tls: options.tls,
           onOutcome: report,
-          onDropped: dropped,
         }),
     );
   }
